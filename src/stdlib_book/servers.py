@@ -1,0 +1,70 @@
+"""Local servers for examples and tests: loopback only, port 0, always shut down.
+
+Why port 0: the operating system picks a free port, so two notebooks, two test
+runs or a reader's own Jupyter server never collide on a hard-coded number.
+Why 127.0.0.1: nothing outside this machine can reach the server, and nothing
+in the book depends on a network that a reader (or CI) may not have.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """A static-file handler that does not write an access log to stderr.
+
+    The default handler logs every request, which would put timestamps and
+    ports (different on every run) into a notebook's stored output.
+    """
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        pass
+
+
+@contextmanager
+def serve_http(
+    handler: type[http.server.BaseHTTPRequestHandler] = QuietHandler,
+    *,
+    directory: str | Path | None = None,
+    threaded: bool = True,
+) -> Iterator[str]:
+    """Run an HTTP server on 127.0.0.1 and a free port; yield its base URL.
+
+    The server runs in a background thread and is shut down, its socket closed
+    and its thread joined when the ``with`` block ends, even on an exception.
+
+    ``directory`` is passed to handlers that accept it (the static-file
+    handlers do); ``threaded=False`` gives the single-threaded
+    :class:`http.server.HTTPServer`, which handles one request at a time.
+
+    >>> import urllib.request, tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = pathlib.Path(tmp, "hello.txt").write_text("hi", encoding="utf-8")
+    ...     with serve_http(directory=tmp) as url:
+    ...         with urllib.request.urlopen(url + "/hello.txt", timeout=5) as response:
+    ...             print(response.status, response.read())
+    200 b'hi'
+    """
+    if directory is not None:
+        if not Path(directory).is_dir():
+            raise NotADirectoryError(f"directory to serve does not exist: {directory}")
+        handler = functools.partial(handler, directory=str(directory))  # type: ignore[assignment]
+    server_class = http.server.ThreadingHTTPServer if threaded else http.server.HTTPServer
+    server = server_class((LOOPBACK, 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="serve_http", daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        yield f"http://{host}:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

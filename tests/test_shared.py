@@ -1,0 +1,113 @@
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from stdlib_book import commands, plotting, selfcheck, servers, source, timing
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("threaded", [True, False])
+def test_serve_http_serves_and_shuts_down(tmp_path, threaded):
+    (tmp_path / "a.txt").write_text("hello", encoding="utf-8")
+    with servers.serve_http(directory=tmp_path, threaded=threaded) as url:
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url + "/a.txt", timeout=5) as response:
+            assert response.read() == b"hello"
+        port = int(url.rsplit(":", 1)[1])
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass
+
+
+def test_serve_http_rejects_missing_directory(tmp_path):
+    with pytest.raises(NotADirectoryError, match="does not exist"), servers.serve_http(
+        directory=tmp_path / "nope"
+    ):
+        pass
+
+
+def test_timing_validates_arguments():
+    with pytest.raises(ValueError):
+        timing.speedup(0, 1)
+    with pytest.raises(ValueError, match="parallel_fraction"):
+        timing.amdahl_speedup(1.2, 2)
+    with pytest.raises(ValueError, match="workers"):
+        timing.amdahl_speedup(0.5, 0)
+
+
+def test_best_time_runs_setup_before_every_call():
+    calls = []
+    timing.best_time(lambda: calls.append("run"), setup=lambda: calls.append("setup"), repeat=3)
+    assert calls == ["setup", "run"] * 3
+
+
+def test_line_plot_rejects_mismatched_series():
+    with pytest.raises(ValueError, match="has 1 points"):
+        plotting.line_plot([1, 2], {"a": [1]}, title="", xlabel="", ylabel="")
+
+
+def test_show_source_renders_markdown_and_refuses_builtins():
+    shown = source.show_source(timing.speedup)
+    assert shown._repr_markdown_().startswith("```python\ndef speedup(")
+    with pytest.raises(TypeError, match="no Python source"):
+        source.show_source(len)
+
+
+def test_feedback_reports_each_problem():
+    checker = selfcheck.Checker("ex")
+    checker.expect("a", lambda: 1, 1)
+    checker.expect_raises("b", lambda: 1, ValueError)
+    checker.expect_close("c", lambda: 0.1 + 0.2, 0.3)
+    checker.expect("d", lambda: 1 / 0, 1)
+    fb = checker.feedback()
+    assert fb.checks == 4 and not fb.passed
+    assert fb.problems == ["b: expected ValueError, but it returned 1",
+                           "d: raised ZeroDivisionError: division by zero"]
+
+
+def test_commands_run_reports_exit_code_and_streams():
+    code = "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"
+    ran = commands.python("-c", code)
+    assert (ran.returncode, ran.stdout, ran.stderr) == (3, "out\n", "err\n")
+    assert repr(ran).endswith("[exit code 3]")
+    with pytest.raises(subprocess.TimeoutExpired):
+        commands.python("-c", "import time; time.sleep(10)", timeout=0.5)
+
+
+GUARDED = [sys.executable, "-c"]
+
+
+def _guarded(code, tmp_path):
+    log = tmp_path / "guard.log"
+    env = {"PYTHONPATH": str(ROOT / "tests" / "netguard"), "NETGUARD_LOG": str(log)}
+    return commands.run([*GUARDED, code], env=env), log
+
+
+def test_netguard_refuses_non_loopback_and_logs_it(tmp_path):
+    code = ("import socket\n"
+            "s = socket.socket()\n"
+            "try:\n    s.connect(('192.0.2.1', 9))\n"
+            "except PermissionError as e:\n    print('refused:', e)\n"
+            "finally:\n    s.close()\n")
+    ran, log = _guarded(code, tmp_path)
+    assert "refused: netguard" in ran.stdout
+    assert "192.0.2.1" in log.read_text(encoding="utf-8")
+
+
+def test_netguard_refuses_name_lookups(tmp_path):
+    ran, log = _guarded("import socket; socket.getaddrinfo('example.org', 80)", tmp_path)
+    assert ran.returncode != 0 and "PermissionError" in ran.stderr
+    assert "example.org" in log.read_text(encoding="utf-8")
+
+
+def test_netguard_allows_loopback(tmp_path):
+    code = ("import socket\n"
+            "srv = socket.create_server(('127.0.0.1', 0))\n"
+            "c = socket.create_connection(srv.getsockname(), timeout=5)\n"
+            "c.close(); srv.close(); print('loopback ok')\n")
+    ran, log = _guarded(code, tmp_path)
+    assert ran.stdout.strip() == "loopback ok" and not log.exists()

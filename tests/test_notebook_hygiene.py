@@ -83,6 +83,17 @@ print(json.dumps({"children": children, "listening": listening, "cwd": os.getcwd
 """
 
 
+def _probe(client, nb) -> dict:
+    """Run LEFTOVERS in the notebook's kernel and return what it reports."""
+    probe = nbformat.v4.new_code_cell(LEFTOVERS)
+    nb.cells.append(probe)
+    try:
+        client.execute_cell(probe, len(nb.cells) - 1)
+    finally:
+        nb.cells.pop()
+    return json.loads(probe.outputs[0]["text"])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_runs_twice_in_one_kernel_and_leaves_nothing_behind(path):
@@ -93,6 +104,7 @@ def test_runs_twice_in_one_kernel_and_leaves_nothing_behind(path):
         nb = nbformat.read(path, as_version=4)
         client = nbtools.client(nb, Path(elsewhere))
         with client.setup_kernel():
+            baseline = _probe(client, nb)  # the kernel's own ports and processes
             for run in (1, 2):
                 for index, cell in enumerate(nb.cells):
                     if cell.cell_type != "code":
@@ -103,11 +115,11 @@ def test_runs_twice_in_one_kernel_and_leaves_nothing_behind(path):
                     want = nbtools.comparable(stored.cells[index], patterns)
                     got = nbtools.comparable(cell, patterns)
                     assert got == want, f"run {run}, cell {index}: output differs from stored"
-            probe = nbformat.v4.new_code_cell(LEFTOVERS)
-            client.execute_cell(probe, len(nb.cells))
-            state = json.loads(probe.outputs[0]["text"])
-        assert state["children"] == [], f"child processes left running: {state['children']}"
-        assert state["listening"] == [], f"ports left open: {state['listening']}"
+            state = _probe(client, nb)
+        new_children = set(state["children"]) - set(baseline["children"])
+        new_ports = set(state["listening"]) - set(baseline["listening"])
+        assert not new_children, f"child processes left running: {sorted(new_children)}"
+        assert not new_ports, f"ports left open: {sorted(new_ports)}"
         assert Path(state["cwd"]) == Path(elsewhere).resolve(), "the notebook changed directory"
         assert sorted(Path(elsewhere).iterdir()) == [], "files left in the working directory"
     assert _repository_files() == before, "the notebook left files in the repository"

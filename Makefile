@@ -4,17 +4,28 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout 600
+# The notebooks are checked in a kernel from a second, Binder-like environment
+# made from requirements.txt alone: a notebook that needs anything else fails.
+BINDER := _build/binder-env
+KERNEL := stdlib-book-binder
+NBVAL  := --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/sanitize.cfg \
+          --nbval-cell-timeout 600 --execution-stats _build/execution-stats.json \
+          --execution-environment "a fresh virtual environment made from requirements.txt alone"
+# Browser checks and the PDF use Debian's Chromium, installed once by `make chromium`.
+CHROMIUM ?= /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Every Python started by the checks (kernels and their children too) loads the
 # network guard: a connection to anything but loopback fails and is logged.
 GUARD  := PYTHONPATH=$(CURDIR)/tests/netguard NETGUARD_LOG=$(CURDIR)/_build/netguard.log
 
-.PHONY: help venv book serve test lint unit notebooks-stored nbval notebooks-clean book-strict outputs clean
+.PHONY: help venv binder-env chromium book serve test lint unit nbval notebooks-clean book-strict \
+        browser pdf pdf-check outputs clean
 
 help:
 	@echo "make book     build the HTML book into _build/html"
 	@echo "make serve    serve the built book on http://127.0.0.1:8000"
 	@echo "make test     every check: lint, unit tests, doctests, notebooks, strict build"
+	@echo "make pdf      the whole book as one PDF: _build/pdf/book.pdf"
 	@echo "make outputs  re-execute every notebook and store its outputs"
 
 venv: $(STAMP)
@@ -25,6 +36,24 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# As Binder builds it: a new environment from requirements.txt, plus a kernel.
+binder-env: $(BINDER)/.installed
+$(BINDER)/.installed: requirements.txt pyproject.toml
+	rm -rf $(BINDER)
+	$(PYTHON) -m venv $(BINDER)
+	$(BINDER)/bin/python -m pip install --quiet --upgrade pip
+	$(BINDER)/bin/python -m pip install --quiet -r requirements.txt
+	$(BINDER)/bin/python -m ipykernel install --prefix $(CURDIR)/$(BINDER) --name $(KERNEL) \
+	    --display-name "Python 3 (requirements.txt only)" > /dev/null
+	touch $@
+
+# A system package: installed with apt-get when missing (as root, or with sudo).
+chromium: $(CHROMIUM)
+$(CHROMIUM):
+	@command -v apt-get > /dev/null || { echo "Install Chromium and set CHROMIUM=/path/to/it"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium > /dev/null
+
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --path-output . -W --keep-going
 	@echo "The book is in _build/html: open file://$(CURDIR)/_build/html/index.html or run 'make serve'."
@@ -32,7 +61,7 @@ book: $(STAMP)
 serve: book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
-test: lint unit nbval notebooks-clean book-strict
+test: lint unit nbval notebooks-clean book-strict browser pdf-check
 	@echo "make test: every check passed."
 
 lint: $(STAMP)
@@ -42,9 +71,9 @@ unit: $(STAMP)
 	@mkdir -p _build
 	$(GUARD) $(BIN)/python -m pytest tests src
 
-nbval: $(STAMP)
+nbval: $(STAMP) $(BINDER)/.installed
 	@mkdir -p _build && rm -f _build/netguard.log
-	$(GUARD) $(BIN)/python -m pytest $(NBVAL) notebooks
+	$(GUARD) JUPYTER_PATH=$(CURDIR)/$(BINDER)/share/jupyter $(BIN)/python -m pytest $(NBVAL) notebooks
 
 notebooks-clean: $(STAMP)
 	@mkdir -p _build
@@ -53,6 +82,19 @@ notebooks-clean: $(STAMP)
 book-strict: $(STAMP)
 	rm -rf _build/html _build/.doctrees
 	$(BIN)/jupyter-book build . --path-output . -W --keep-going
+
+# Every page in headless Chromium: loads cleanly, links, plots, math, search,
+# hidden solutions, launch buttons; screenshots in _build/screenshots.
+browser: $(STAMP) $(CHROMIUM)
+	@test -f _build/html/index.html || $(MAKE) book-strict
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/browser/test_book_in_browser.py
+
+pdf: $(STAMP) $(CHROMIUM)
+	@test -f _build/html/index.html || $(MAKE) book-strict
+	CHROMIUM=$(CHROMIUM) $(BIN)/python tools/make_pdf.py _build/html _build/pdf/book.pdf
+
+pdf-check: pdf
+	$(BIN)/python -m pytest -m browser tests/browser/test_pdf.py
 
 outputs: $(STAMP)
 	$(GUARD) $(BIN)/python tools/store_outputs.py notebooks/*.ipynb

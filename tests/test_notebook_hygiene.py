@@ -60,6 +60,9 @@ def test_no_noisy_metadata(path):
     for index, cell in enumerate(raw["cells"]):
         noisy = {"execution", "collapsed", "scrolled", "widgets"} & set(cell.get("metadata", {}))
         assert not noisy, f"cell {index}: noisy metadata {sorted(noisy)}"
+        for output in cell.get("outputs", []):
+            widget = "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+            assert not widget, f"cell {index}: widget state, which renders nowhere offline"
     text = path.read_text(encoding="utf-8")
     for machine in ("/root/", "/home/", "/work/", "/tmp/"):
         assert machine not in text, f"machine path {machine} stored in {path.name}"

@@ -266,13 +266,13 @@ def _format_report(data: dict) -> str:
     s = data["sizes"]
     lines = [f"snapshot {data['snapshot']}: {s['files']} files, {s['bytes']:,} bytes"]
     if "median" in s:
-        lines.append(f"  file size: median {s['median']:,} bytes, mean {s['mean']:,}")
+        lines.append(f"  file size: median {s['median']:,.0f} bytes, mean {s['mean']:,.0f}")
     if "q1" in s:
-        lines.append(f"  middle half between {s['q1']:,} and {s['q3']:,} bytes")
+        lines.append(f"  middle half of the files: {s['q1']:,.0f} to {s['q3']:,.0f} bytes")
     lines.append("  largest suffixes:")
     lines += [f"    {x['suffix']:<10} {x['files']:>4} files {x['bytes']:>12,} bytes"
               for x in data["largest_suffixes"]]
-    lines.append(f"  duplicated contents: {len(data['duplicates'])} groups, "
+    lines.append(f"  groups of files with the same contents: {len(data['duplicates'])}, "
                  f"{data['bytes_in_extra_copies']:,} bytes in extra copies")
     for d in data["duplicates"]:
         lines.append(f"    {d['bytes_each']:,} bytes each: {', '.join(d['paths'])}")

@@ -96,3 +96,8 @@ def test_generator_check_mode_reports_how_to_fix(tmp_path):
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "up to date" in done.stdout
+
+
+def test_names_imported_in_one_cell_count_in_later_cells(tmp_path):
+    _notebook(tmp_path / "02-x.ipynb", "import os", "os.path.join('a', 'b')")
+    assert "os.path" in modref.usage([tmp_path / "02-x.ipynb"])

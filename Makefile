@@ -19,7 +19,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GUARD  := PYTHONPATH=$(CURDIR)/tests/netguard NETGUARD_LOG=$(CURDIR)/_build/netguard.log
 
 .PHONY: help venv binder-env chromium book serve test lint unit nbval notebooks-clean book-strict \
-        browser pdf pdf-check outputs clean
+        browser pdf pdf-check outputs reference clean
 
 help:
 	@echo "make book     build the HTML book into _build/html"
@@ -27,6 +27,7 @@ help:
 	@echo "make test     every check: lint, unit tests, doctests, notebooks, strict build"
 	@echo "make pdf      the whole book as one PDF: _build/pdf/book.pdf"
 	@echo "make outputs  re-execute every notebook and store its outputs"
+	@echo "make reference  regenerate book/modules.md from the package data and the notebooks"
 
 venv: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -98,6 +99,9 @@ pdf-check: pdf
 
 outputs: $(STAMP)
 	$(GUARD) $(BIN)/python tools/store_outputs.py notebooks/*.ipynb
+
+reference: $(STAMP)
+	$(BIN)/python tools/gen_modref.py
 
 clean:
 	rm -rf _build

@@ -37,6 +37,7 @@ test: lint unit nbval notebooks-clean book-strict
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r src --severity-level medium
 
 unit: $(STAMP)
 	@mkdir -p _build

@@ -95,9 +95,11 @@ def test_http_json_refuses_non_local_urls():
         net.fetch_backend("file:///etc/passwd", 1)
 
 
-def test_slow_clients_served_by_both_servers(no_thread_left):
+def test_idle_clients_measurement(no_thread_left):
     for threaded in (False, True):
-        assert net.time_slow_clients(2, 0.01, threaded=threaded) > 0
+        assert net.time_behind_idle_clients(2, threaded=threaded, handler_timeout=0.01) > 0
+    with pytest.raises(ValueError, match="idle"):
+        net.time_behind_idle_clients(5, threaded=True)
 
 
 # -- length-prefixed framing -------------------------------------------------------

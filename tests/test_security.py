@@ -113,6 +113,18 @@ def test_sha256_rate_is_positive():
     assert security.sha256_rate(0.01) > 0
 
 
+def test_clone_random_predicts_the_generator():
+    import random
+
+    for seed in (0, 1, 123456789):
+        victim = random.Random(seed)  # noqa: S311
+        clone = security.clone_random([victim.getrandbits(32) for _ in range(624)])
+        assert [clone.getrandbits(32) for _ in range(1000)] == \
+            [victim.getrandbits(32) for _ in range(1000)]
+    with pytest.raises(ValueError, match="624"):
+        security.clone_random([1, 2, 3])
+
+
 # -- HMAC request signing ------------------------------------------------------
 
 

@@ -23,7 +23,6 @@ import urllib.parse
 import urllib.request
 import urllib.robotparser
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -140,8 +139,8 @@ def raw_http(port: int, request: bytes, *, timeout: float = 5.0) -> bytes:
 
 
 class SlowHandler(http.server.BaseHTTPRequestHandler):
-    """Answers ``GET /`` with a short text; used to show what one slow client
-    does to a server that handles one connection at a time."""
+    """Answers ``GET /`` with a short text; used to show what slow clients
+    do to a server that handles one connection at a time."""
 
     timeout = 5
     protocol_version = "HTTP/1.0"
@@ -157,28 +156,29 @@ class SlowHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def slow_client(port: int, delay: float, *, timeout: float = 30.0) -> bytes:
-    """Connect, send half a request line, wait ``delay`` seconds (a slow
-    network, a phone on a train), send the rest; return the status line."""
-    with socket.create_connection((LOOPBACK, port), timeout=timeout) as sock:
-        sock.sendall(b"GET / HT")
-        time.sleep(delay)
-        sock.sendall(b"TP/1.0\r\nHost: localhost\r\n\r\n")
-        return b"".join(iter(lambda: sock.recv(4096), b"")).split(b"\r\n", 1)[0]
+def time_behind_idle_clients(idle: int, *, threaded: bool, handler_timeout: float = 0.1,
+                              timeout: float = 30.0) -> float:
+    """Seconds one ordinary GET takes while ``idle`` clients are connected
+    but have not sent their request yet (a slow link, a phone on a train,
+    or an attacker), on a single-threaded or a threading server whose
+    handler gives each client ``handler_timeout`` seconds.
 
-
-def time_slow_clients(clients: int, delay: float, *, threaded: bool) -> float:
-    """Seconds until ``clients`` slow clients, started together, all have
-    their answers from a single-threaded or a threading server."""
-    with serve_http(SlowHandler, threaded=threaded) as url:
+    Keep ``idle`` at 4 or less: ``http.server`` listens with a backlog of 5,
+    and connections beyond it are retried by the client's kernel after a
+    second, which would measure TCP rather than the server.
+    """
+    if not 0 <= idle <= 4:
+        raise ValueError(f"idle must be between 0 and 4, got {idle}")
+    handler = type("TimedHandler", (SlowHandler,), {"timeout": handler_timeout})
+    with serve_http(handler, threaded=threaded) as url, contextlib.ExitStack() as stack:
         port = int(url.rsplit(":", 1)[1])
+        for _ in range(idle):
+            stack.enter_context(socket.create_connection((LOOPBACK, port), timeout=timeout))
+        time.sleep(0.02)  # let the server accept the idle connections first
         start = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=clients) as pool:
-            answers = list(pool.map(lambda _: slow_client(port, delay), range(clients)))
-        elapsed = time.perf_counter() - start
-    if any(not a.endswith(b"200 OK") for a in answers):
-        raise RuntimeError(f"unexpected answers: {answers}")
-    return elapsed
+        with urllib.request.urlopen(url + "/", timeout=timeout) as response:  # noqa: S310  # nosec B310 # loopback URL from serve_http
+            response.read()
+        return time.perf_counter() - start
 
 
 # --------------------------------------------------------------------------

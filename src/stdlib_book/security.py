@@ -19,12 +19,13 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import random
 import secrets
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .selfcheck import Checker, Feedback, run_checks
@@ -257,6 +258,49 @@ def sha256_rate(seconds: float = 0.2) -> float:
         now = time.perf_counter()
         if now >= deadline:
             return count / (now - start)
+
+
+# --------------------------------------------------------------------------
+# Why `random` must not make secrets
+# --------------------------------------------------------------------------
+
+
+def _untemper(y: int) -> int:
+    """Undo the Mersenne Twister's output tempering (each step is invertible)."""
+    y ^= y >> 18
+    y ^= (y << 15) & 0xEFC60000
+    x = y
+    for _ in range(5):
+        x = y ^ ((x << 7) & 0x9D2C5680)
+    y = x & 0xFFFFFFFF
+    x = y
+    for _ in range(3):
+        x = y ^ (x >> 11)
+    return x & 0xFFFFFFFF
+
+
+def clone_random(outputs: Sequence[int]) -> random.Random:
+    """Rebuild a :class:`random.Random` from 624 consecutive
+    ``getrandbits(32)`` outputs that an observer has seen, for example 624
+    "random" session ids. The clone then predicts every later output.
+
+    This is why :mod:`random` (the Mersenne Twister) must never make tokens,
+    passwords or salts: its whole state can be read back from its output.
+    :mod:`secrets` uses the operating system's CSPRNG, which has no such
+    shortcut.
+
+    >>> victim = random.Random(2024)  # nosec B311 # demonstrating the weakness
+    >>> seen = [victim.getrandbits(32) for _ in range(624)]
+    >>> clone = clone_random(seen)
+    >>> [clone.getrandbits(32) for _ in range(3)] == [victim.getrandbits(32) for _ in range(3)]
+    True
+    """
+    if len(outputs) != 624 or not all(0 <= y < 2**32 for y in outputs):
+        raise ValueError("need exactly 624 outputs of getrandbits(32)")
+    # a Mersenne Twister on purpose: its state is replaced below, to show the weakness
+    clone = random.Random()  # noqa: S311  # nosec B311 # demonstration, not a secret
+    clone.setstate((3, (*(_untemper(y) for y in outputs), 624), None))
+    return clone
 
 
 # --------------------------------------------------------------------------
@@ -501,7 +545,6 @@ def check_password_check(func: Callable[[str, bytes, bytes], bool]) -> Feedback:
 def check_reset_token(func: Callable[[], str]) -> Feedback:
     """Check ``func()``: a URL-safe token with at least 256 bits of
     randomness from the operating system, never repeated."""
-    import random
     import string
 
     def body(c: Checker) -> None:

@@ -254,6 +254,7 @@ def test_tls_round_trip_and_failures(pki):
 def test_describe_tls_error():
     assert security.describe_tls_error(OSError("boom")) == "boom"
     assert security.describe_tls_error(TimeoutError()) == "TimeoutError"
+    assert security.describe_tls_error(TimeoutError("_ssl.c:989: timed out")) == "timed out"
 
 
 # -- exercise checks pass right answers and fail wrong ones -------------------------

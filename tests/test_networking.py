@@ -207,6 +207,18 @@ def test_many_line_clients():
     assert stats.max_active > 1
 
 
+def test_ensure_open_files():
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert net.ensure_open_files(10) == soft  # already enough: unchanged
+    if hard != resource.RLIM_INFINITY:
+        with pytest.raises(OSError, match="hard limit"):
+            net.ensure_open_files(hard + 1)
+    with pytest.raises(ValueError, match="at least 1"):
+        asyncio.run(net.many_line_clients(0))
+
+
 def test_line_server_timeouts_and_long_lines():
     async def scenario():
         async with net.line_server(idle_timeout=0.2) as (port, stats):

@@ -445,10 +445,36 @@ async def line_client(port: int, lines: list[bytes], *, timeout: float = 10.0) -
             await writer.wait_closed()
 
 
+def ensure_open_files(needed: int) -> int:
+    """Make sure this process may open ``needed`` files (sockets count):
+    raise the soft limit up to the hard one if necessary, and say clearly
+    when even that is not enough. Returns the soft limit now in force.
+
+    Each local connection costs two descriptors here, one for the client and
+    one for the server, and common soft limits are 1,024 (Linux) or 256
+    (macOS): 1,000 clients would otherwise fail with "Too many open files".
+    """
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit to raise
+        return needed
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        if hard != resource.RLIM_INFINITY and hard < needed:
+            raise OSError(f"{needed} open files needed, but the hard limit is {hard}"
+                          " (raise it with `ulimit -n`)")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+        soft = needed
+    return soft
+
+
 async def many_line_clients(clients: int, lines_each: int = 3,
                             *, idle_timeout: float = 5.0) -> tuple[float, LineServerStats]:
     """Run ``clients`` concurrent clients against a fresh line server; return
     the seconds taken and the server's statistics. Every answer is checked."""
+    if clients < 1 or lines_each < 1:
+        raise ValueError(f"clients and lines_each must be at least 1, got {clients}, {lines_each}")
+    ensure_open_files(2 * clients + 256)
     async with line_server(idle_timeout=idle_timeout) as (port, stats):
         start = time.perf_counter()
         results = await asyncio.gather(*(

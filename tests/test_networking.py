@@ -72,6 +72,16 @@ def test_json_api_bad_bodies(raw, status, words, no_thread_left):
         assert net.http_json(url + "/notes") == (200, [])  # still serving, nothing stored
 
 
+def test_json_api_drops_a_client_that_stops_sending(no_thread_left, capsys):
+    handler = type("Impatient", (net.json_api_handler(),), {"timeout": 0.2})
+    with serve_http(handler) as url:
+        with socket.create_connection(("127.0.0.1", port_of(url)), timeout=5) as s:
+            s.sendall(b"POST /notes HTTP/1.0\r\nContent-Length: 50\r\n\r\n{")
+            assert dropped(s)  # closed after the handler's timeout, no answer
+        assert net.http_json(url + "/notes") == (200, [])
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_json_api_errors_and_malformed_http(no_thread_left):
     with serve_http(net.json_api_handler()) as url:
         port = port_of(url)
@@ -85,6 +95,8 @@ def test_json_api_errors_and_malformed_http(no_thread_left):
         assert b" 400 " in net.raw_http(port, b"\x00\x01garbage\xff" * 10 + b"\r\n\r\n")
         assert b" 501 " in net.raw_http(port, b"DELETE /notes HTTP/1.0\r\n\r\n")
         assert net.raw_http(port, b"") == b""  # connect and hang up: no crash
+        short = b"POST /notes HTTP/1.0\r\nContent-Length: 50\r\n\r\n{\"text\": "
+        assert b"body ended after 9 of 50 bytes" in net.raw_http(port, short)
         assert net.http_json(url + "/notes") == (200, [])
 
 

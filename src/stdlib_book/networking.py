@@ -92,7 +92,15 @@ class JsonApiHandler(http.server.BaseHTTPRequestHandler):
             self.send_json(413, {"error": f"body of {length} bytes is over the {MAX_BODY} limit"})
             return
         try:
-            data = json.loads(self.rfile.read(length))
+            raw = self.rfile.read(length)
+        except OSError:  # TimeoutError included: the client stopped sending
+            self.close_connection = True
+            return
+        if len(raw) < length:
+            self.send_json(400, {"error": f"body ended after {len(raw)} of {length} bytes"})
+            return
+        try:
+            data = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             self.send_json(400, {"error": f"body is not valid JSON: {exc}"})
             return

@@ -67,6 +67,7 @@ test: lint unit nbval notebooks-clean book-strict browser pdf-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r src --severity-level medium
 
 unit: $(STAMP)
 	@mkdir -p _build

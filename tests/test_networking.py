@@ -1,0 +1,358 @@
+import asyncio
+import contextlib
+import json
+import socket
+import struct
+import threading
+import time
+import urllib.parse
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stdlib_book import networking as net
+from stdlib_book.servers import serve_http
+
+
+@pytest.fixture
+def no_thread_left():
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        extra = [t for t in set(threading.enumerate()) - before if t.is_alive()]
+        if not extra:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"threads left running: {extra}")
+
+
+def dropped(sock):
+    """True if the server closed the connection (cleanly, or with a reset
+    because our unread bytes were still in its buffer)."""
+    try:
+        return sock.recv(10) == b""
+    except ConnectionResetError:
+        return True
+
+
+def port_of(url):
+    return urllib.parse.urlsplit(url).port
+
+
+# -- JSON API on http.server --------------------------------------------------------
+
+
+def test_json_api_round_trip(no_thread_left):
+    with serve_http(net.json_api_handler()) as url:
+        assert net.http_json(url + "/notes") == (200, [])
+        assert net.http_json(url + "/notes", {"text": "buy tea"}) == (201, {"id": 1,
+                                                                           "text": "buy tea"})
+        assert net.http_json(url + "/notes/1") == (200, {"id": 1, "text": "buy tea"})
+        assert net.http_json(url + "/notes") == (200, [{"id": 1, "text": "buy tea"}])
+
+
+def test_each_handler_has_its_own_store():
+    with serve_http(net.json_api_handler()) as a, serve_http(net.json_api_handler()) as b:
+        net.http_json(a + "/notes", {"text": "only in a"})
+        assert net.http_json(b + "/notes") == (200, [])
+
+
+@pytest.mark.parametrize("raw, status, words", [
+    (b"{not json", 400, "not valid JSON"),
+    (b"\xff\xfe", 400, "not valid JSON"),
+    (b"[1, 2]", 422, "expected an object"),
+    (b'{"text": 5}', 422, "expected an object"),
+])
+def test_json_api_bad_bodies(raw, status, words, no_thread_left):
+    with serve_http(net.json_api_handler()) as url:
+        got_status, payload = net.http_json(url + "/notes", raw=raw)
+        assert got_status == status and words in payload["error"]
+        assert net.http_json(url + "/notes") == (200, [])  # still serving, nothing stored
+
+
+def test_json_api_drops_a_client_that_stops_sending(no_thread_left, capsys):
+    handler = type("Impatient", (net.json_api_handler(),), {"timeout": 0.2})
+    with serve_http(handler) as url:
+        with socket.create_connection(("127.0.0.1", port_of(url)), timeout=5) as s:
+            s.sendall(b"POST /notes HTTP/1.0\r\nContent-Length: 50\r\n\r\n{")
+            assert dropped(s)  # closed after the handler's timeout, no answer
+        assert net.http_json(url + "/notes") == (200, [])
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_json_api_errors_and_malformed_http(no_thread_left):
+    with serve_http(net.json_api_handler()) as url:
+        port = port_of(url)
+        assert net.http_json(url + "/nope")[0] == 404
+        assert net.http_json(url + "/notes/99")[0] == 404
+        too_big = (b"POST /notes HTTP/1.0\r\nContent-Length: 999999999\r\n\r\n")
+        assert b" 413 " in net.raw_http(port, too_big).split(b"\r\n")[0]
+        no_length = b"POST /notes HTTP/1.0\r\n\r\n{}"
+        assert b" 411 " in net.raw_http(port, no_length).split(b"\r\n")[0]
+        assert b" 400 " in net.raw_http(port, b"HELLO THERE\r\n\r\n")
+        assert b" 400 " in net.raw_http(port, b"\x00\x01garbage\xff" * 10 + b"\r\n\r\n")
+        assert b" 501 " in net.raw_http(port, b"DELETE /notes HTTP/1.0\r\n\r\n")
+        assert net.raw_http(port, b"") == b""  # connect and hang up: no crash
+        short = b"POST /notes HTTP/1.0\r\nContent-Length: 50\r\n\r\n{\"text\": "
+        assert b"body ended after 9 of 50 bytes" in net.raw_http(port, short)
+        assert net.http_json(url + "/notes") == (200, [])
+
+
+def test_http_json_refuses_non_local_urls():
+    with pytest.raises(ValueError, match="local servers"):
+        net.http_json("http://example.org/")
+    with pytest.raises(ValueError, match="local"):
+        net.fetch_backend("file:///etc/passwd", 1)
+
+
+def test_idle_clients_measurement(no_thread_left):
+    for threaded in (False, True):
+        assert net.time_behind_idle_clients(2, threaded=threaded, handler_timeout=0.01) > 0
+    with pytest.raises(ValueError, match="idle"):
+        net.time_behind_idle_clients(5, threaded=True)
+
+
+# -- length-prefixed framing -------------------------------------------------------
+
+
+class OneByteSocket:
+    """A fake socket whose send and recv move one byte at a time."""
+
+    def __init__(self, incoming=b""):
+        self.incoming = bytearray(incoming)
+        self.sent = bytearray()
+
+    def send(self, data):
+        self.sent += bytes(data[:1])
+        return 1 if len(data) else 0
+
+    def recv(self, n):
+        chunk = bytes(self.incoming[:1])
+        del self.incoming[:1]
+        return chunk
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.binary(max_size=300), max_size=5))
+def test_partial_reads_and_writes(messages):
+    writer = OneByteSocket()
+    for m in messages:
+        net.send_message(writer, m)
+    reader = OneByteSocket(writer.sent)
+    got = []
+    while (m := net.recv_message(reader)) is not None:
+        got.append(m)
+    assert got == messages
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.binary(max_size=200), max_size=6), st.integers(1, 17))
+def test_decoder_any_chunking(messages, step):
+    data = b"".join(net.encode_message(m) for m in messages)
+    decoder = net.FrameDecoder()
+    got = [m for i in range(0, len(data), step) for m in decoder.feed(data[i:i + step])]
+    assert got == messages and decoder.pending == 0
+
+
+def test_oversized_and_truncated_messages():
+    with pytest.raises(net.ProtocolError, match="exceeds max_size=4"):
+        net.encode_message(b"12345", max_size=4)
+    with pytest.raises(net.ProtocolError, match="announced 5 bytes"):
+        net.recv_message(OneByteSocket(net.encode_message(b"12345")), max_size=4)
+    with pytest.raises(net.ProtocolError, match="announced"):
+        net.FrameDecoder(max_size=10).feed(struct.pack("!I", 11))
+    with pytest.raises(net.IncompleteMessage, match="2 of 5 bytes missing"):
+        net.recv_message(OneByteSocket(net.encode_message(b"12345")[:-2]))
+    with pytest.raises(net.IncompleteMessage, match="header|missing"):
+        net.recv_message(OneByteSocket(b"\x00\x00"))
+    with pytest.raises(TypeError, match="bytes"):
+        net.encode_message("text")
+
+
+def test_framed_server_survives_bad_clients(no_thread_left):
+    with net.serve_framed(max_size=1000, timeout=0.5) as server:
+        assert net.framed_request(server.port, b"hello") == b"HELLO"
+        # oversized announcement
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+            s.sendall(struct.pack("!I", 10**9))
+            assert dropped(s)  # without an answer
+        # garbage: ASCII text read as a length
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+            s.sendall(b"GET / HTTP/1.1\r\n\r\n")
+            assert dropped(s)
+        # truncated message, then the client vanishes
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+            s.sendall(net.encode_message(b"x" * 100)[:50])
+        # a client that never speaks is timed out
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+            assert dropped(s)
+        # many messages on one connection
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+            for i in range(20):
+                net.send_message(s, b"m%d" % i)
+                assert net.recv_message(s) == b"M%d" % i
+        assert net.framed_request(server.port, b"still here") == b"STILL HERE"
+    errors = "\n".join(server.errors)
+    assert errors.count("ProtocolError") == 2
+    assert "IncompleteMessage" in errors and "timed out" in errors
+    assert server.active_threads() == 0
+
+
+def test_peer_reset_is_a_connection_error():
+    left, right = socket.socketpair()
+    with left:
+        right.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        net.send_all(right, struct.pack("!I", 10))
+        right.close()
+        with pytest.raises(ConnectionError):
+            net.recv_message(left)
+
+
+# -- asyncio line server --------------------------------------------------------------
+
+
+def test_many_line_clients():
+    elapsed, stats = asyncio.run(net.many_line_clients(200, lines_each=2))
+    assert elapsed > 0 and stats.served == 400 and stats.active == 0
+    assert stats.max_active > 1
+
+
+def test_ensure_open_files():
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert net.ensure_open_files(10) == soft  # already enough: unchanged
+    if hard != resource.RLIM_INFINITY:
+        with pytest.raises(OSError, match="hard limit"):
+            net.ensure_open_files(hard + 1)
+    with pytest.raises(ValueError, match="at least 1"):
+        asyncio.run(net.many_line_clients(0))
+
+
+def test_line_server_timeouts_and_long_lines():
+    async def scenario():
+        async with net.line_server(idle_timeout=0.2) as (port, stats):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            assert await reader.readline() == b"ERR idle timeout\n"
+            assert await reader.read() == b""
+            writer.close()
+            await writer.wait_closed()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"x" * (net.MAX_LINE * 2) + b"\n")
+            await writer.drain()
+            assert (await reader.readline()).startswith(b"ERR line longer")
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+            # a client that vanishes mid-line
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"half a li")
+            writer.transport.abort()
+            assert await net.line_client(port, [b"ok"]) == [b"OK\n"]
+            await asyncio.sleep(0.05)
+            return stats
+
+    stats = asyncio.run(scenario())
+    assert stats.timeouts == 1 and stats.too_long == 1 and stats.active == 0
+
+
+def test_drain_bounds_the_write_buffer():
+    total = 8 << 20
+    with_drain = asyncio.run(net.flood_without_reader(total, drain=True))
+    without = asyncio.run(net.flood_without_reader(total, drain=False))
+    assert with_drain <= 1 << 20
+    assert without > with_drain
+
+
+# -- API gateway ---------------------------------------------------------------------
+
+
+def test_gateway_routes_and_failures(no_thread_left):
+    with serve_http(net.backend_handler("users")) as users, \
+            serve_http(net.backend_handler("orders", delay=0.05)) as orders:
+        routes = {"users": users, "orders": orders}
+        with serve_http(net.gateway_handler(routes, timeout=2)) as gw:
+            assert net.http_json(gw + "/api/users/7") == (200, {"path": "/7",
+                                                                 "service": "users"})
+            status, summary = net.http_json(gw + "/api/summary")
+            assert status == 200 and sorted(summary) == ["orders", "users"]
+            assert net.http_json(gw + "/api/nothing/1")[0] == 404
+            assert net.http_json(gw + "/other")[0] == 404
+    with serve_http(net.backend_handler("slow", delay=1.0)) as slow:
+        routes = {"users": net.closed_port_url(), "slow": slow}
+        with serve_http(net.gateway_handler(routes, timeout=0.2)) as gw:
+            status, body = net.http_json(gw + "/api/users/1")
+            assert status == 502 and "unreachable" in body["error"]
+            status, body = net.http_json(gw + "/api/slow/1")
+            assert status == 504 and "0.2 s" in body["error"]
+            assert net.http_json(gw + "/api/summary")[0] in (502, 504)
+
+
+# -- scraping --------------------------------------------------------------------------
+
+
+def test_extract_links():
+    html = net.SITE["index.html"]
+    links = net.extract_links(html, "http://127.0.0.1:1/")
+    assert "http://127.0.0.1:1/about.html" in links
+    assert "http://127.0.0.1:1/" in links  # '#top' resolves to the page itself
+    assert not any(link.startswith("mailto") for link in links)
+    assert net.extract_links("<a href=", "http://h/") == []  # truncated HTML: no crash
+
+
+def test_crawl_local_site(tmp_path, no_thread_left):
+    net.make_site(tmp_path)
+    with serve_http(directory=tmp_path) as url:
+        result = net.crawl(url + "/index.html")
+    base = url + "/"
+    assert [p.removeprefix(base) for p in result.pages] == [
+        "about.html", "blog/", "blog/2025/first.html", "blog/2025/first.html?ref=about",
+        "blog/2025/second.html", "index.html"]
+    assert [p.removeprefix(base) for p in result.blocked_by_robots] == ["private/admin.html"]
+    assert [p.removeprefix(base) for p in result.broken] == ["missing.html"]
+    assert result.offsite == ["https://example.org/elsewhere"]
+    with pytest.raises(ValueError, match="max_pages"):
+        net.crawl(url, max_pages=0)
+
+
+def test_crawl_without_robots(tmp_path):
+    (tmp_path / "index.html").write_text('<a href="a.html">a</a>', encoding="utf-8")
+    (tmp_path / "a.html").write_text("a", encoding="utf-8")
+    with serve_http(directory=tmp_path) as url:
+        result = net.crawl(url + "/index.html", max_pages=1)
+    assert len(result.pages) == 1
+
+
+# -- exercise checks -------------------------------------------------------------------
+
+
+def test_build_url_check():
+    def good(base, path, params):
+        url = urllib.parse.urljoin(base, path)
+        return url + ("?" + urllib.parse.urlencode(params) if params else "")
+
+    def naive(base, path, params):
+        return base + path + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+    assert net.check_build_url(good).passed
+    assert not net.check_build_url(naive).passed
+
+
+def test_read_exactly_check():
+    assert net.check_read_exactly(net.read_exactly).passed
+    assert not net.check_read_exactly(lambda sock, n: sock.recv(n)).passed
+
+
+def test_extract_links_check():
+    assert net.check_extract_links(net.extract_links).passed
+
+    def no_join(html, base):
+        return sorted(set(net.LinkParser().hrefs))
+
+    assert not net.check_extract_links(no_join).passed
+
+
+def test_json_dumps_sorted_for_stable_output():
+    assert json.dumps({"b": 1, "a": 2}, sort_keys=True) == '{"a": 2, "b": 1}'

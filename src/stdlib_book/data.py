@@ -654,8 +654,7 @@ def check_top_k(func: Callable[[Iterable[int], int], list[int]]) -> Feedback:
 def _endless_stream(limit: int = 1000) -> Iterator[int]:
     """0, 1, 2, ... standing in for an endless stream: a function that tries
     to read all of it gets an error instead of hanging the notebook."""
-    for i in range(limit):
-        yield i
+    yield from range(limit)
     raise RuntimeError(f"read more than {limit} items of an endless stream: "
                        "the function must not consume its input eagerly")
 

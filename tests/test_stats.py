@@ -242,3 +242,20 @@ def test_stubs_are_reported_as_not_attempted():
 
     for check in (stats.check_split_amount, stats.check_merge_stats, stats.check_trimmed_mean):
         assert not check(stub).attempted
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn", "forkserver"])
+def test_chunk_summaries_from_processes_merge_to_the_whole(start_method):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    xs = [1e6 + i % 17 * 0.5 for i in range(4000)]
+    chunks = [xs[i:i + 1000] for i in range(0, 4000, 1000)]
+    context = multiprocessing.get_context(start_method)
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        parts = [stats.RunningStats(*s) for s in pool.map(stats.chunk_summary, chunks)]
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = merged.merge(part)
+    assert merged.n == len(xs)
+    assert math.isclose(merged.variance, statistics.variance(xs), rel_tol=1e-9)

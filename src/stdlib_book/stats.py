@@ -295,7 +295,8 @@ class RunningStats:
 
     def add(self, x: float) -> None:
         if isinstance(x, bool) or not isinstance(x, Real):
-            raise TypeError(f"value #{self.n} is {x!r} ({type(x).__name__}), not a number")
+            raise TypeError(f"value #{self.n} is {x!r} ({type(x).__name__}), not a real "
+                            "number (int, float or Fraction)")
         if not math.isfinite(x):
             raise ValueError(f"value #{self.n} is {x!r}, not a finite number")
         self.n += 1

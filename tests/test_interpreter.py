@@ -284,3 +284,14 @@ def test_stubs_are_not_attempted():
 
     for checker in (check_strip_comments, check_open_without_encoding, check_input_status):
         assert not checker(stub).attempted
+
+
+def test_a_host_that_replaced_the_hooks_does_not_steal_the_transcript(monkeypatch):
+    seen = []
+    monkeypatch.setattr(sys, "displayhook", lambda value: seen.append(("display", value)))
+    monkeypatch.setattr(sys, "excepthook", lambda *exc: seen.append(("except", exc[0])))
+    out = run_session(["6 * 7", "1/0"])
+    assert seen == []
+    assert out.splitlines()[1] == "42"
+    assert out.splitlines()[-1] == "ZeroDivisionError: division by zero"
+    assert sys.displayhook is not sys.__displayhook__  # the host's hooks are back

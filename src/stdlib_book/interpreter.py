@@ -31,7 +31,7 @@ import keyword
 import os
 import sys
 import tokenize
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -444,7 +444,8 @@ def run_session(
     buffer = io.StringIO()
     console.write = buffer.write  # type: ignore[method-assign]
     more = False
-    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer), \
+            plain_hooks():
         for raw in lines:
             line = raw.rstrip("\n")
             if echo:
@@ -460,6 +461,23 @@ def run_session(
                 with contextlib.suppress(SystemExit):
                     console.push("")
     return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def plain_hooks() -> Iterator[None]:
+    """Use Python's own display and exception hooks while a session runs.
+
+    Hosts such as IPython replace ``sys.displayhook`` and ``sys.excepthook``;
+    ``code.InteractiveConsole`` defers to a replaced excepthook, and the
+    displayhook decides where ``>>> 6 * 7`` prints its result. With the
+    defaults, both end up in the session's transcript.
+    """
+    saved = sys.displayhook, sys.excepthook
+    sys.displayhook, sys.excepthook = sys.__displayhook__, sys.__excepthook__
+    try:
+        yield
+    finally:
+        sys.displayhook, sys.excepthook = saved
 
 
 # ---------------------------------------------------------------- command line

@@ -26,6 +26,7 @@ import errno
 import json
 import os
 import sys
+import tempfile  # noqa: F401 - used by the doctests
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -306,6 +307,41 @@ def undo(log: str | Path, *, dry_run: bool = False) -> Outcome:
         if not outcome.problems:
             Path(log).unlink()
     return outcome
+
+
+def make_messy_folder(root: str | Path, n_files: int = 60, *, seed: int = 0) -> list[str]:
+    """Fill ``root`` with a deterministic, realistically messy downloads folder.
+
+    Camera photos, invoices, exports and archives with clashing names (the same
+    ``invoice.pdf`` in several places), spread over twelve months of
+    modification times, some in subfolders. Returns the relative paths made.
+
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     made = make_messy_folder(tmp, 8)
+    ...     len(made), made == sorted(make_messy_folder(tmp + "/again", 8))
+    (8, True)
+    """
+    import random
+
+    rng = random.Random(seed)  # noqa: S311 - reproducible sample data
+    root = Path(root)
+    kinds = ["IMG_{n:04d}.jpg", "invoice.pdf", "export-{n}.csv", "notes.txt", "song{n}.mp3",
+             "backup.tar.gz", "setup.py", "Screenshot {n}.png", "report.docx", "data.json",
+             "Makefile", "clip{n}.mp4"]
+    made = []
+    for i in range(n_files):
+        name = rng.choice(kinds).format(n=rng.randrange(1, 40))
+        folder = rng.choice(["", "", "", "old", "old/2023", "misc"])
+        rel = f"{folder}/{name}" if folder else name
+        if rel in made:
+            rel = rel.replace(".", f"-{i}.", 1) if "." in rel else f"{rel}-{i}"
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(rng.randbytes(rng.randrange(10, 2000)))
+        mtime = 1_704_067_200 + rng.randrange(366 * 86400)  # some time in 2024, UTC
+        os.utime(path, (mtime, mtime))
+        made.append(rel)
+    return sorted(made)
 
 
 # -- command line ----------------------------------------------------------------

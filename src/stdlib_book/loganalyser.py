@@ -315,14 +315,16 @@ def _malformed(rng: random.Random, t: int) -> str:
         return good.replace('"GET / HTTP/1.1"', '"\\x16\\x03\\x01\\x02\\x00"')  # TLS to plain HTTP
     if kind == 4:
         return good.replace("[", "", 1)  # broken timestamp
-    return "\ufffd" * rng.randrange(1, 30)  # binary garbage
+    # Binary garbage: lone surrogates, which generate_log writes as the raw
+    # (invalid UTF-8) bytes 0x80-0xff through errors="surrogateescape".
+    return "".join(chr(0xDC80 + rng.randrange(128)) for _ in range(rng.randrange(1, 30)))
 
 
 def generate_log(path: str | Path, n: int, *, seed: int = 0, bad_fraction: float = 0.003) -> Path:
     """Write :func:`generate_lines` to ``path`` (gzip-compressed if it ends in ``.gz``)."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "wt", encoding="utf-8") as f:
+    with opener(path, "wt", encoding="utf-8", errors="surrogateescape") as f:
         f.writelines(generate_lines(n, seed=seed, bad_fraction=bad_fraction))
     return path
 

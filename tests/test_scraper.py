@@ -170,3 +170,13 @@ def test_check_page_links():
     assert sc.check_page_links(good_page_links).passed
     assert not sc.check_page_links(lambda h, u: sorted(set(sc.extract_links(h, u)[1]))).passed
     assert not sc.check_page_links(lambda h, u: []).passed
+
+
+def test_every_redirect_hop_waits_for_the_rate_limiter(site, monkeypatch):
+    url, requests, _ = site
+    crawler = sc.Crawler(url, obey_robots=False)
+    waits = []
+    monkeypatch.setattr(crawler.limiter, "wait", lambda: waits.append(1))
+    page = crawler.fetch(url + "/loop")
+    assert page.error and len(requests) >= 3
+    assert len(waits) == len(requests)

@@ -163,15 +163,20 @@ class RateLimiter:
 
 class _StayOnHost(urllib.request.HTTPRedirectHandler):
     """Follow redirects only within the start host: a redirect elsewhere is
-    returned as the 3xx response it is, and reported."""
+    returned as the 3xx response it is, and reported. Each hop is a new
+    request, so it waits for the rate limiter like any other."""
 
-    def __init__(self, start: str) -> None:
+    def __init__(self, start: str, limiter: RateLimiter) -> None:
         self.start = start
+        self.limiter = limiter
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: PLR0913 - stdlib API
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
         if not same_host(urllib.parse.urljoin(req.full_url, newurl), self.start):
             return None  # urllib then raises HTTPError with the 3xx code
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None:
+            self.limiter.wait()
+        return new
 
 
 @dataclass
@@ -223,8 +228,8 @@ class Crawler:
         self.start = normalise(start)
         self.max_pages, self.workers, self.timeout = max_pages, workers, timeout
         self.user_agent = user_agent
-        self.opener = urllib.request.build_opener(_StayOnHost(self.start))
         self.limiter = RateLimiter(delay)
+        self.opener = urllib.request.build_opener(_StayOnHost(self.start, self.limiter))
         self.robots = self._read_robots() if obey_robots else None
         robot_delay = self.robots.crawl_delay(user_agent) if self.robots else None
         self.limiter.interval = max(delay, float(robot_delay or 0))

@@ -176,7 +176,7 @@ def test_every_redirect_hop_waits_for_the_rate_limiter(site, monkeypatch):
     url, requests, _ = site
     crawler = sc.Crawler(url, obey_robots=False)
     waits = []
-    monkeypatch.setattr(crawler.limiter, "wait", lambda: waits.append(1))
+    monkeypatch.setattr(crawler.limiter, "wait", lambda: waits.append(1))  # seen by the handler
     page = crawler.fetch(url + "/loop")
     assert page.error and len(requests) >= 3
     assert len(waits) == len(requests)

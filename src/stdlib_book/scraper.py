@@ -163,20 +163,29 @@ class RateLimiter:
 
 class _StayOnHost(urllib.request.HTTPRedirectHandler):
     """Follow redirects only within the start host: a redirect elsewhere is
-    returned as the 3xx response it is, and reported. Each hop is a new
-    request, so it waits for the rate limiter like any other."""
+    returned as the 3xx response it is, and reported."""
 
-    def __init__(self, start: str, limiter: RateLimiter) -> None:
+    def __init__(self, start: str) -> None:
         self.start = start
-        self.limiter = limiter
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         if not same_host(urllib.parse.urljoin(req.full_url, newurl), self.start):
             return None  # urllib then raises HTTPError with the 3xx code
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None:
-            self.limiter.wait()
-        return new
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+class _RateLimited(urllib.request.BaseHandler):
+    """Make *every* request the opener sends wait for the limiter, including
+    each hop of a redirect, which urllib sends on its own."""
+
+    def __init__(self, limiter: RateLimiter) -> None:
+        self.limiter = limiter
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        self.limiter.wait()
+        return req
+
+    https_request = http_request
 
 
 @dataclass
@@ -229,13 +238,13 @@ class Crawler:
         self.max_pages, self.workers, self.timeout = max_pages, workers, timeout
         self.user_agent = user_agent
         self.limiter = RateLimiter(delay)
-        self.opener = urllib.request.build_opener(_StayOnHost(self.start, self.limiter))
+        self.opener = urllib.request.build_opener(_StayOnHost(self.start),
+                                                  _RateLimited(self.limiter))
         self.robots = self._read_robots() if obey_robots else None
         robot_delay = self.robots.crawl_delay(user_agent) if self.robots else None
         self.limiter.interval = max(delay, float(robot_delay or 0))
 
     def _open(self, url: str):
-        self.limiter.wait()
         # Only http(s) URLs on the start host get here (checked in __init__ and run).
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})  # noqa: S310
         return self.opener.open(request, timeout=self.timeout)

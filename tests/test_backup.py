@@ -44,9 +44,11 @@ def test_create_verify_restore_round_trip(source, dest, tmp_path):
 
 
 def test_never_overwrites_and_refuses_to_back_up_into_itself(source, dest):
-    backup.create_backup(source, dest, when=WHEN)
-    with pytest.raises(backup.BackupError, match="already exists"):
-        backup.create_backup(source, dest, when=WHEN)
+    first = backup.create_backup(source, dest, when=WHEN).archive
+    before = first.read_bytes()
+    second = backup.create_backup(source, dest, when=WHEN).archive
+    assert second.name == "data-20250203T040506Z-1.zip"
+    assert first.read_bytes() == before
     with pytest.raises(backup.BackupError, match="inside the source"):
         backup.create_backup(source, source, when=WHEN)
 
@@ -187,7 +189,8 @@ def test_bad_usage_exits_2(argv, message, capsys, monkeypatch, tmp_path):
 
 
 def test_smtp_sink_dot_stuffing_and_errors():
-    with smtp_sink() as (host, port, inbox), smtplib.SMTP(host, port, timeout=5) as smtp:
+    with smtp_sink() as (host, port, inbox), \
+            smtplib.SMTP(host, port, local_hostname="localhost", timeout=5) as smtp:
         smtp.sendmail("a@example.com", ["b@example.com"],
                       "Subject: dots\r\n\r\n.leading dot\r\n..two\r\nend\r\n")
         assert smtp.docmd("RCPT", "TO:<x@y>")[0] == 503

@@ -8,7 +8,8 @@ is reported by name instead of being discovered on the day of the restore.
 
 * The archive is written under a temporary name and renamed when complete,
   so a crash never leaves a half-written file that looks like a backup; an
-  existing archive is never overwritten.
+  existing archive is never overwritten (a second backup in the same second
+  gets ``-1`` added to its name).
 * Symbolic links are not followed (a link to ``/`` would otherwise back up
   the whole machine); they are listed as skipped.
 * ``--dry-run`` lists what would be backed up and writes nothing.
@@ -123,11 +124,9 @@ def create_backup(source: str | Path, dest_dir: str | Path, *,
     if dest_dir.resolve().is_relative_to(source.resolve()):
         raise BackupError("destination is inside the source: the backup would contain itself")
     when = when or dt.datetime.now(dt.UTC)
-    target = dest_dir / archive_name(source, when)
-    if target.exists():
-        raise BackupError(f"archive already exists, not overwriting: {target}")
+    name = archive_name(source, when)
     inv = inventory(source)
-    tmp = dest_dir / f".{target.name}.partial"
+    tmp = dest_dir / f".{name}.{os.getpid()}.partial"
     manifest = []
     try:
         with zipfile.ZipFile(tmp, "x", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -144,10 +143,23 @@ def create_backup(source: str | Path, dest_dir: str | Path, *,
             zf.writestr(MANIFEST, "".join(manifest))
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
-        os.link(tmp, target)  # fails rather than replace an archive made meanwhile
+        target = _link_unique(tmp, dest_dir / name)
     finally:
         tmp.unlink(missing_ok=True)
     return Created(target, len(inv.files), inv.total_bytes, inv.skipped)
+
+
+def _link_unique(tmp: Path, target: Path) -> Path:
+    """Give ``tmp`` the name ``target``, or ``stem-1.zip``, ``stem-2.zip``...
+    if that is taken: ``os.link`` fails rather than replace an existing archive."""
+    for n in range(1000):
+        candidate = target if n == 0 else target.with_name(f"{target.stem}-{n}{target.suffix}")
+        try:
+            os.link(tmp, candidate)
+            return candidate
+        except FileExistsError:
+            continue
+    raise BackupError(f"too many archives named like {target}")
 
 
 @dataclass
@@ -263,10 +275,15 @@ def send_notification(msg: EmailMessage, *, host: str, port: int, starttls: bool
                       timeout: float = 10) -> None:
     """Send ``msg`` with :mod:`smtplib`. With ``starttls`` the connection is
     upgraded with a verifying TLS context before any login. Raises
-    ``OSError``/``smtplib.SMTPException`` for the caller to report."""
+    ``OSError``/``smtplib.SMTPException`` for the caller to report.
+
+    ``local_hostname`` is given because otherwise ``smtplib`` looks up this
+    machine's fully qualified name (``socket.getfqdn()``) for its EHLO
+    greeting: a DNS query that can stall for seconds where DNS is slow.
+    """
     import ssl
 
-    with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+    with smtplib.SMTP(host, port, local_hostname="localhost", timeout=timeout) as smtp:
         if starttls:
             smtp.starttls(context=ssl.create_default_context())
         if username is not None:

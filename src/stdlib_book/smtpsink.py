@@ -17,7 +17,7 @@ relaying, loopback only, and everything is kept in memory.
 ...     msg = EmailMessage()
 ...     msg["From"], msg["To"], msg["Subject"] = "a@example.com", "b@example.com", "hi"
 ...     msg.set_content("hello")
-...     with smtplib.SMTP(host, port, timeout=5) as smtp:
+...     with smtplib.SMTP(host, port, local_hostname="localhost", timeout=5) as smtp:
 ...         refused = smtp.send_message(msg)
 >>> refused, inbox[0].envelope_to, inbox[0].message["Subject"]
 ({}, ['b@example.com'], 'hi')

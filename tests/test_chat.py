@@ -192,7 +192,7 @@ def test_cli_server_and_client_in_real_processes():
         server.stdout.close()
 
 
-def test_connect_to_nothing_exits_1(unused_port=None):
+def test_connect_to_nothing_exits_1():
     async def free_port():
         srv = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
         port = srv.sockets[0].getsockname()[1]

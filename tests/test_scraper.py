@@ -1,0 +1,182 @@
+import json
+import threading
+
+import pytest
+
+from stdlib_book import scraper as sc
+from stdlib_book.commands import python
+from stdlib_book.servers import serve_http
+
+
+@pytest.fixture
+def site(tmp_path):
+    sc.make_site(tmp_path, 20, seed=1)
+    requests = []
+    with serve_http(sc.site_handler(requests), directory=tmp_path) as url:
+        yield url, requests, tmp_path
+
+
+def test_crawls_the_whole_site_and_reports_what_is_wrong(site):
+    url, requests, _ = site
+    c = sc.crawl(url, workers=3)
+    ok = {u.removeprefix(url) for u, p in c.pages.items() if not p.error}
+    assert {f"/products/item-{i:03d}.html" for i in range(20)} <= ok
+    assert {"/", "/about.html", "/messy.html", "/notes.txt"} <= ok
+    broken = {p.url.removeprefix(url): p for p in c.broken}
+    assert set(broken) == {"/away", "/loop", "/missing.html", "/hidden.html",
+                           "/discontinued-3.html", "/discontinued-13.html"}
+    assert broken["/missing.html"].status == 404
+    assert "elsewhere.invalid" in broken["/away"].error
+    assert c.redirects == {f"{url}/old/products/item-015.html": f"{url}/products/item-015.html",
+                           f"{url}/old/products/item-005.html": f"{url}/products/item-005.html"}
+    assert c.pages[f"{url}/products/item-000.html"].title == "Item 0 \u2013 caf\u00e9 edition"
+    assert c.pages[f"{url}/notes.txt"].links == []
+    # robots.txt obeyed, other hosts never contacted, each page fetched once
+    # (except the targets of redirects, reached twice, and the loop, until urllib stops it)
+    paths = [p for _, p in requests]
+    assert paths[0] == "/robots.txt"
+    assert not any(p.startswith("/private") for p in paths)
+    assert c.robots_blocked == {f"{url}/private/admin.html"}
+    assert c.offsite == {"https://example.invalid/partner"}
+    again = {p for p in paths if paths.count(p) > 1}
+    assert again == {"/loop", "/products/item-005.html", "/products/item-015.html"}
+    assert paths.count("/loop") <= 11
+
+
+def test_bad_html_still_gives_its_links():
+    title, links = sc.extract_links(
+        "<title>x</title><div><a href=a.html>a</div></span><a href='/b.html'<a href=c.html>",
+        "http://h.test/dir/page.html")
+    assert title == "x"
+    assert "http://h.test/dir/a.html" in links
+
+
+def test_base_href_and_schemes():
+    _, links = sc.extract_links('<base href="/root/"><a href="x">x</a><a href="mailto:a@b">m</a>'
+                                '<a href="javascript:go()">j</a><a href="ftp://f/">f</a>',
+                                "http://h.test/a/b.html")
+    assert links == ["http://h.test/root/x"]
+
+
+def test_max_pages_limits_the_crawl(site):
+    url, requests, _ = site
+    c = sc.crawl(url, max_pages=5, workers=2)
+    assert len(c.pages) == 5 and c.not_visited
+    assert len(requests) == 6  # robots.txt + five pages
+
+
+def test_ignoring_robots_fetches_private_pages(site):
+    url, requests, _ = site
+    sc.crawl(url, obey_robots=False)
+    assert "/private/admin.html" in [p for _, p in requests]
+    assert "/robots.txt" not in [p for _, p in requests]
+
+
+def test_robots_can_forbid_everything(site):
+    url, requests, root = site
+    (root / "robots.txt").write_text("User-agent: *\nDisallow: /\n", encoding="utf-8")
+    c = sc.crawl(url)
+    assert c.pages == {} and c.robots_blocked == {url + "/"}
+    assert [p for _, p in requests] == ["/robots.txt"]
+
+
+def test_missing_robots_allows_everything(site):
+    url, _, root = site
+    (root / "robots.txt").unlink()
+    assert f"{url}/private/admin.html" in sc.crawl(url).pages
+
+
+def test_rate_limiter_spaces_calls_across_threads_with_a_fake_clock():
+    now = [0.0]
+    lock = threading.Lock()
+    slept = []
+
+    def sleep(seconds):
+        with lock:
+            slept.append(seconds)
+
+    limiter = sc.RateLimiter(0.25, clock=lambda: now[0], sleep=sleep)
+    threads = [threading.Thread(target=limiter.wait) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # one call goes at once, the others were given the slots 0.25, 0.5, ... 1.75
+    assert sorted(slept) == [0.25 * i for i in range(1, 8)]
+    with pytest.raises(ValueError, match="interval"):
+        sc.RateLimiter(-1)
+
+
+def test_a_server_that_is_gone_is_a_broken_page_not_a_crash(tmp_path):
+    with serve_http(directory=tmp_path) as url:
+        pass  # the server is shut down: nothing listens there any more
+    crawler = sc.Crawler(url, obey_robots=False, timeout=2)
+    page = crawler.fetch(url + "/")
+    assert page.status is None and "URLError" in page.error
+
+
+def test_slow_server_times_out(tmp_path):
+    (tmp_path / "index.html").write_text("<a href=x>x</a>", encoding="utf-8")
+    with serve_http(sc.site_handler(latency=1.0), directory=tmp_path) as url:
+        page = sc.Crawler(url, obey_robots=False, timeout=0.2).fetch(url + "/")
+    assert page.status is None and "timed out" in page.error
+
+
+@pytest.mark.parametrize("bad", ["ftp://h/", "file:///etc/passwd", "no-scheme", "http://"])
+def test_only_http_urls(bad):
+    with pytest.raises(ValueError, match="http"):
+        sc.Crawler(bad)
+
+
+def test_cli(site):
+    url, _, _ = site
+    ran = python("-m", "stdlib_book.scraper", url, "--delay", "0", "--json")
+    assert ran.returncode == 1, ran.stderr  # the site has broken links
+    data = json.loads(ran.stdout)
+    assert data["pages"][url + "/missing.html"]["status"] == 404
+    text = python("-m", "stdlib_book.scraper", url + "/products/item-000.html", "--delay", "0",
+                  "--max-pages", "1")
+    assert text.returncode == 0 and "crawled 1 page(s)" in text.stdout
+    helped = python("-m", "stdlib_book.scraper", "--help")
+    assert helped.returncode == 0 and "Exit codes" in helped.stdout
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["ftp://x/"], "http(s) URL"),
+    (["http://h.test/", "--workers", "0"], "out of range"),
+    (["http://h.test/", "--delay", "soon"], "expected a number"),
+    ([], "required"),
+])
+def test_bad_usage_exits_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        sc.main(argv)
+    assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_robots_forbidding_the_start_is_a_usage_error(site, capsys):
+    url, _, root = site
+    (root / "robots.txt").write_text("User-agent: *\nDisallow: /\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        sc.main([url])
+    assert exc.value.code == 2 and "robots.txt does not allow" in capsys.readouterr().err
+
+
+def good_page_links(html, page_url):
+    _, links = sc.extract_links(html, page_url)
+    return sorted({u for u in links if sc.same_host(u, page_url)})
+
+
+def test_check_page_links():
+    assert sc.check_page_links(good_page_links).passed
+    assert not sc.check_page_links(lambda h, u: sorted(set(sc.extract_links(h, u)[1]))).passed
+    assert not sc.check_page_links(lambda h, u: []).passed
+
+
+def test_every_redirect_hop_waits_for_the_rate_limiter(site, monkeypatch):
+    url, requests, _ = site
+    crawler = sc.Crawler(url, obey_robots=False)
+    waits = []
+    monkeypatch.setattr(crawler.limiter, "wait", lambda: waits.append(1))  # seen by the handler
+    page = crawler.fetch(url + "/loop")
+    assert page.error and len(requests) >= 3
+    assert len(waits) == len(requests)

@@ -63,7 +63,10 @@ def fib_calls(n: int) -> int:
 
 # -- a realistic slow function to profile ----------------------------------------
 
-WORDS = ["time", "person", "year", "way", "day", "thing", "man", "world", "life", "hand", "part", "child", "eye", "woman", "place", "work", "week", "case", "point", "government", "company", "number", "group", "problem", "fact"]
+WORDS = (
+    "time person year way day thing man world life hand part child eye woman place "
+    "work week case point government company number group problem fact"
+).split()
 
 
 def make_text(n_words: int, *, seed: int = 0) -> str:
@@ -317,8 +320,8 @@ def check_sliding_max(func: Callable[[Sequence[float], int], list[float]]) -> Fe
         for trial in range(3):
             values = [rng.randint(-50, 50) for _ in range(200)]
             k = rng.randint(1, 30)
-            c.expect(f"random data, trial {trial + 1} (k={k})", lambda v=values, k=k: list(func(v, k)),
-                     _sliding_max_reference(values, k))
+            c.expect(f"random data, trial {trial + 1} (k={k})",
+                     lambda v=values, k=k: list(func(v, k)), _sliding_max_reference(values, k))
         c.expect_raises("sliding_max([1, 2], 0)", lambda: func([1, 2], 0), ValueError)
 
     return run_checks("sliding_max", body)

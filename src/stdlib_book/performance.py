@@ -63,10 +63,11 @@ def fib_calls(n: int) -> int:
 
 # -- a realistic slow function to profile ----------------------------------------
 
-WORDS = (
+_WORD_LINE = (
     "time person year way day thing man world life hand part child eye woman place "
     "work week case point government company number group problem fact"
-).split()
+)
+WORDS = _WORD_LINE.split()
 
 
 def make_text(n_words: int, *, seed: int = 0) -> str:

@@ -9,13 +9,14 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg -
 # network guard: a connection to anything but loopback fails and is logged.
 GUARD  := PYTHONPATH=$(CURDIR)/tests/netguard NETGUARD_LOG=$(CURDIR)/_build/netguard.log
 
-.PHONY: help venv book serve test lint unit notebooks-stored nbval notebooks-clean book-strict outputs clean
+.PHONY: help venv book serve test lint unit notebooks-stored nbval notebooks-clean book-strict outputs bench clean
 
 help:
 	@echo "make book     build the HTML book into _build/html"
 	@echo "make serve    serve the built book on http://127.0.0.1:8000"
 	@echo "make test     every check: lint, unit tests, doctests, notebooks, strict build"
 	@echo "make outputs  re-execute every notebook and store its outputs"
+	@echo "make bench    measure the speed goals (wall clock; not part of make test)"
 
 venv: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -56,6 +57,11 @@ book-strict: $(STAMP)
 
 outputs: $(STAMP)
 	$(GUARD) $(BIN)/python tools/store_outputs.py notebooks/*.ipynb
+
+# Speed goals, measured against the clock: noisy on a busy machine, so kept out of `make test`.
+bench: $(STAMP)
+	@mkdir -p _build
+	$(GUARD) $(BIN)/python tools/bench.py
 
 clean:
 	rm -rf _build

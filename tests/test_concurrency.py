@@ -237,3 +237,12 @@ def test_checks_report_not_attempted():
     assert not c.check_row_chunks(stub).attempted
     assert not c.check_safe_counter(stub).attempted
     assert not c.check_gather_limited(stub).attempted
+
+
+def test_quiet_stderr_worker_still_works():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=c.quiet_stderr) as pool:
+        assert pool.submit(c.busy_sum, 10).result() == 19

@@ -246,3 +246,17 @@ def test_quiet_stderr_worker_still_works():
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=ctx, initializer=c.quiet_stderr) as pool:
         assert pool.submit(c.busy_sum, 10).result() == 19
+
+
+def test_stop_process_helpers_leaves_no_children():
+    import psutil
+
+    a, b = c.random_matrix(4, 3, seed=1), c.random_matrix(3, 2, seed=2)
+    for method in START_METHODS:
+        c.matmul_processes(a, b, workers=2, start_method=method)
+    stopped = c.stop_process_helpers()
+    assert "forkserver" in stopped
+    assert psutil.Process().children(recursive=True) == []
+    assert c.stop_process_helpers() == []  # nothing left to stop
+    assert c.matmul_processes(a, b, workers=2, start_method="forkserver") == c.matmul(a, b)
+    c.stop_process_helpers()

@@ -484,6 +484,31 @@ def quiet_stderr() -> None:
     sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the worker
 
 
+def stop_process_helpers() -> list[str]:
+    """Stop the helper processes that multiprocessing keeps for the rest of
+    the program's life, and return the names of those that were running.
+
+    The ``forkserver`` start method leaves its server process running, and
+    ``spawn``/``forkserver`` (and dask's workers) start a *resource tracker*
+    process; both normally end only when the program exits. A notebook kernel
+    lives on, so the chapter stops them at the end to leave no processes
+    behind. This uses the same private ``_stop`` methods as CPython's own
+    test suite; on a Python without them it does nothing.
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    stopped = []
+    server = getattr(forkserver, "_forkserver", None)
+    if server is not None and getattr(server, "_forkserver_pid", None) is not None:
+        server._stop()
+        stopped.append("forkserver")
+    tracker = getattr(resource_tracker, "_resource_tracker", None)
+    if tracker is not None and getattr(tracker, "_pid", None) is not None:
+        tracker._stop()
+        stopped.append("resource tracker")
+    return stopped
+
+
 def count_primes(limit: int) -> int:
     """How many primes are below ``limit``, by trial division: deliberately
     slow, pure-Python CPU work (module-level, so processes can run it).

@@ -19,7 +19,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GUARD  := PYTHONPATH=$(CURDIR)/tests/netguard NETGUARD_LOG=$(CURDIR)/_build/netguard.log
 
 .PHONY: help venv binder-env chromium book serve test lint unit nbval notebooks-clean book-strict \
-        browser pdf pdf-check outputs reference clean
+        browser pdf pdf-check outputs reference bench clean
 
 help:
 	@echo "make book     build the HTML book into _build/html"
@@ -28,6 +28,7 @@ help:
 	@echo "make pdf      the whole book as one PDF: _build/pdf/book.pdf"
 	@echo "make outputs  re-execute every notebook and store its outputs"
 	@echo "make reference  regenerate book/modules.md from the package data and the notebooks"
+	@echo "make bench    measure the speed goals (wall clock; not part of make test)"
 
 venv: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -103,6 +104,11 @@ outputs: $(STAMP)
 
 reference: $(STAMP)
 	$(BIN)/python tools/gen_modref.py
+
+# Speed goals, measured against the clock: noisy on a busy machine, so kept out of `make test`.
+bench: $(STAMP)
+	@mkdir -p _build
+	$(GUARD) $(BIN)/python tools/bench.py
 
 clean:
 	rm -rf _build

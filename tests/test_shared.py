@@ -111,3 +111,20 @@ def test_netguard_allows_loopback(tmp_path):
             "c.close(); srv.close(); print('loopback ok')\n")
     ran, log = _guarded(code, tmp_path)
     assert ran.stdout.strip() == "loopback ok" and not log.exists()
+
+
+def test_serve_http_backlog_is_used_and_validated():
+    import socket
+
+    with servers.serve_http(backlog=300) as url:
+        port = int(url.rsplit(":", 1)[1])
+        clients = []
+        try:
+            for _ in range(50):  # more than the default backlog of 5, all connect at once
+                s = socket.create_connection(("127.0.0.1", port), timeout=5)
+                clients.append(s)
+        finally:
+            for s in clients:
+                s.close()
+    with pytest.raises(ValueError, match="backlog"), servers.serve_http(backlog=0):
+        pass

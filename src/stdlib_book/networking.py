@@ -28,7 +28,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .selfcheck import Checker, Feedback, run_checks
-from .servers import LOOPBACK, serve_http
+from .servers import LOOPBACK, serve_http, serve_tcp
 
 # --------------------------------------------------------------------------
 # HTTP: a small JSON API on http.server
@@ -332,34 +332,12 @@ def serve_framed(
     idle for ``timeout`` seconds, or breaking the protocol, is disconnected
     and logged in ``errors``. Leaving the block closes the listening socket
     and joins every thread."""
-    listener = socket.create_server((LOOPBACK, 0))
-    listener.settimeout(0.05)
-    info = FramedServer(*listener.getsockname()[:2])
-    stop = threading.Event()
+    def handle(conn: socket.socket) -> None:
+        _framed_connection(conn, handler, max_size, timeout, server.stopping, info)
 
-    def accept_loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=_framed_connection, daemon=True,
-                                      args=(conn, handler, max_size, timeout, stop, info))
-            thread.start()
-            info._threads.append(thread)
-
-    acceptor = threading.Thread(target=accept_loop, name="serve_framed", daemon=True)
-    acceptor.start()
-    try:
+    with serve_tcp(handle, name="serve_framed", join_timeout=timeout + 5) as server:
+        info = FramedServer(server.host, server.port, _threads=server.threads)
         yield info
-    finally:
-        stop.set()
-        acceptor.join(timeout=5)
-        listener.close()
-        for thread in info._threads:
-            thread.join(timeout=timeout + 5)
 
 
 def framed_request(port: int, payload: bytes, *, timeout: float = 5.0) -> bytes:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .selfcheck import Checker, Feedback, run_checks
+from .servers import serve_tcp
 
 # --------------------------------------------------------------------------
 # Password storage
@@ -442,35 +443,12 @@ def serve_tls_echo(context: ssl.SSLContext, *, timeout: float = 2.0) -> Iterator
     handshake or never speaks is logged in ``errors`` and dropped. On leaving
     the block the listening socket is closed and every thread joined.
     """
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    info = TLSEchoServer(*listener.getsockname()[:2])
-    stop = threading.Event()
-    workers: list[threading.Thread] = []
+    def handle(conn: socket.socket) -> None:
+        _tls_echo_once(conn, context, timeout, info.errors)
 
-    def accept_loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _addr = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            worker = threading.Thread(target=_tls_echo_once, daemon=True,
-                                      args=(conn, context, timeout, info.errors))
-            worker.start()
-            workers.append(worker)
-
-    acceptor = threading.Thread(target=accept_loop, name="serve_tls_echo", daemon=True)
-    acceptor.start()
-    try:
+    with serve_tcp(handle, name="serve_tls_echo", join_timeout=timeout + 5) as server:
+        info = TLSEchoServer(server.host, server.port)
         yield info
-    finally:
-        stop.set()
-        acceptor.join(timeout=5)
-        listener.close()
-        for worker in workers:
-            worker.join(timeout=timeout + 5)
 
 
 def tls_exchange(port: int, context: ssl.SSLContext, server_hostname: str,

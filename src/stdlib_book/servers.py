@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import functools
 import http.server
+import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
@@ -80,3 +82,66 @@ def serve_http(
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@dataclass
+class TCPServer:
+    """What :func:`serve_tcp` yields: the address, a flag set when the server
+    is stopping (for handlers that loop), and the connection threads."""
+
+    host: str
+    port: int
+    stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+    threads: list[threading.Thread] = field(default_factory=list, repr=False)
+
+
+@contextmanager
+def serve_tcp(
+    handle: Callable[[socket.socket], None], *, name: str = "serve_tcp", join_timeout: float = 10.0
+) -> Iterator[TCPServer]:
+    """Accept TCP connections on 127.0.0.1 and a free port; yield a :class:`TCPServer`.
+
+    Each connection is passed to ``handle(conn)`` in a thread of its own and
+    closed when ``handle`` returns or raises; one bad client cannot stop the
+    server. Leaving the block sets ``stopping``, closes the listening socket
+    and joins the accept thread and every connection thread (each for at most
+    ``join_timeout`` seconds), so nothing is left running.
+
+    >>> def shout(conn):
+    ...     conn.sendall(conn.recv(100).upper())
+    >>> with serve_tcp(shout) as server:
+    ...     with socket.create_connection((server.host, server.port), timeout=5) as client:
+    ...         client.sendall(b"hi")
+    ...         print(client.recv(100))
+    b'HI'
+    """
+    listener = socket.create_server((LOOPBACK, 0))
+    listener.settimeout(0.05)  # so the accept loop notices `stopping` promptly
+    server = TCPServer(*listener.getsockname()[:2])
+
+    def serve_one(conn: socket.socket) -> None:
+        with conn:
+            handle(conn)
+
+    def accept_loop() -> None:
+        while not server.stopping.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=serve_one, args=(conn,), name=name, daemon=True)
+            thread.start()
+            server.threads.append(thread)
+
+    acceptor = threading.Thread(target=accept_loop, name=name, daemon=True)
+    acceptor.start()
+    try:
+        yield server
+    finally:
+        server.stopping.set()
+        acceptor.join(timeout=5)
+        listener.close()
+        for thread in server.threads:
+            thread.join(timeout=join_timeout)

@@ -148,7 +148,9 @@ def test_signed_request_accepted_once():
         verifier.verify("POST", "/pay", b'{"amount": 5}', headers)
 
 
-@pytest.mark.parametrize("change", ["method", "path", "body", "timestamp", "nonce", "signature"])
+@pytest.mark.parametrize(
+    "change", ["method", "path", "body", "timestamp", "nonce", "signature", "non-ascii signature"]
+)
 def test_tampering_with_any_part_is_refused(change):
     clock = Clock(1_000_000)
     verifier = security.RequestVerifier(KEY, max_age=60, clock=clock)
@@ -162,8 +164,10 @@ def test_tampering_with_any_part_is_refused(change):
         headers["X-Timestamp"] = str(clock.now + 1)
     elif change == "nonce":
         headers["X-Nonce"] = "abd"
-    else:
+    elif change == "signature":
         headers["X-Signature"] = "0" * 64
+    else:
+        headers["X-Signature"] = "é" * 64
     with pytest.raises(security.SignatureError, match="signature does not match"):
         verifier.verify(request["method"], request["path"], request["body"], headers)
 

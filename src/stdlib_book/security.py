@@ -370,7 +370,9 @@ class RequestVerifier:
             raise SignatureError(f"timestamp outside the {self.max_age:g} s window")
         expected = hmac.new(self.key, canonical_request(method, path, body, ts, nonce),
                             hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, signature):
+        # Compared as bytes: compare_digest refuses str with non-ASCII characters
+        # (TypeError), and a header is whatever the client sent.
+        if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
             raise SignatureError("signature does not match the request")
         with self._lock:
             for old, seen_at in list(self._seen.items()):

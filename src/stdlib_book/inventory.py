@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from .cli import positive_int
 from .selfcheck import Checker, Feedback, run_checks
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
@@ -282,16 +283,6 @@ def _format_report(data: dict) -> str:
 # -- the command line -----------------------------------------------------------------------
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m stdlib_book.inventory",
@@ -303,13 +294,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p_scan = sub.add_parser("scan", help="take a new snapshot of a directory")
     p_scan.add_argument("root", type=Path, help="the directory to snapshot")
-    p_scan.add_argument("--workers", type=_positive_int, default=4, metavar="N",
+    p_scan.add_argument("--workers", type=positive_int, default=4, metavar="N",
                         help="threads hashing files (default: %(default)s)")
     p_diff = sub.add_parser("diff", help="list files added, removed and changed")
-    p_diff.add_argument("ids", type=_positive_int, nargs="*", metavar="ID",
+    p_diff.add_argument("ids", type=positive_int, nargs="*", metavar="ID",
                         help="two snapshot ids (default: the last two)")
     p_report = sub.add_parser("report", help="sizes, largest suffixes, duplicates")
-    p_report.add_argument("--snapshot", type=_positive_int, metavar="ID",
+    p_report.add_argument("--snapshot", type=positive_int, metavar="ID",
                           help="which snapshot (default: the last)")
     p_report.add_argument("--json", action="store_true", help="print JSON instead of text")
     for p in (p_scan, p_diff, p_report):

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cli import positive_int
+
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
 
@@ -66,16 +68,6 @@ def summarise(root: Path, *, by: str = "suffix", include_hidden: bool = False) -
     return summary
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m stdlib_book.treesummary",
@@ -91,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="group by file suffix (default) or by top-level entry",
     )
     parser.add_argument(
-        "--top", type=_positive_int, default=10, metavar="N",
+        "--top", type=positive_int, default=10, metavar="N",
         help="show the N largest groups (default: %(default)s)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")

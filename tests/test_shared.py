@@ -128,3 +128,63 @@ def test_serve_http_backlog_is_used_and_validated():
                 s.close()
     with pytest.raises(ValueError, match="backlog"), servers.serve_http(backlog=0):
         pass
+
+
+def test_serve_http_waits_for_handler_threads_on_close():
+    """A handler still running when the block ends is waited for, not raced
+    (ThreadingHTTPServer's own server_close() does not wait for it)."""
+    import http.server
+    import threading
+    import time
+
+    finished = threading.Event()
+
+    class Lingering(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+            self.wfile.flush()
+            time.sleep(1.5)  # still working after the client has its answer (and
+            finished.set()   # longer than shutdown()'s 0.5 s polling interval)
+
+        def log_message(self, *args):
+            pass
+
+    with servers.serve_http(Lingering) as url:
+        with urllib.request.urlopen(url + "/", timeout=5) as response:
+            assert response.read() == b"ok"
+        assert not finished.is_set()
+    assert finished.is_set(), "serve_http returned while a handler was still running"
+    assert [t.name for t in threading.enumerate() if "handler" in t.name] == []
+
+
+def test_joined_threads_wait_is_bounded():
+    """A handler that never ends cannot hang server_close(): the wait has a limit."""
+    import socketserver
+    import threading
+    import time
+
+    release = threading.Event()
+
+    class Stuck(socketserver.BaseRequestHandler):
+        def handle(self):
+            release.wait(10)
+
+    class Server(servers.JoinedThreadsMixIn, socketserver.TCPServer):
+        join_timeout = 0.3
+
+    server = Server(("127.0.0.1", 0), Stuck)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    conn = socket.create_connection(server.server_address, timeout=5)
+    time.sleep(0.2)
+    server.shutdown()
+    start = time.monotonic()
+    server.server_close()
+    waited = time.monotonic() - start
+    release.set()
+    conn.close()
+    thread.join(5)
+    assert 0.2 <= waited < 3

@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import http.server
 import socket
+import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,8 +29,48 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
     ports (different on every run) into a notebook's stored output.
     """
 
+    timeout = 10  # seconds a client may stay silent before its connection is dropped
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
         pass
+
+
+class JoinedThreadsMixIn(socketserver.ThreadingMixIn):
+    """A threading server whose ``server_close()`` waits for its handler threads.
+
+    ``ThreadingHTTPServer`` and ``ThreadingTCPServer`` with ``daemon_threads``
+    start every handler as a daemon thread and never wait for it, so a
+    request can still be running after the server is "closed" (and a check
+    that nothing is left running races it). Here the handler threads stay
+    daemons (a stuck one cannot keep the interpreter alive), but each is
+    recorded and ``server_close()`` joins them all, waiting at most
+    ``join_timeout`` seconds in total. Handlers in this book have socket
+    timeouts, so the wait is bounded by them.
+    """
+
+    daemon_threads = True
+    join_timeout = 10.0
+
+    def process_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        threads = getattr(self, "_handler_threads", None)
+        if threads is None:
+            threads = self._handler_threads = []
+        threads[:] = [t for t in threads if t.is_alive()]
+        thread = threading.Thread(target=self.process_request_thread,
+                                  args=(request, client_address),
+                                  name=f"{type(self).__name__} handler", daemon=True)
+        threads.append(thread)
+        thread.start()
+
+    def server_close(self) -> None:
+        super().server_close()
+        deadline = time.monotonic() + self.join_timeout
+        for thread in getattr(self, "_handler_threads", []):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+
+class JoinedThreadingHTTPServer(JoinedThreadsMixIn, http.server.HTTPServer):
+    """:class:`http.server.ThreadingHTTPServer` whose close waits for its handlers."""
 
 
 @contextmanager
@@ -42,10 +84,13 @@ def serve_http(
     """Run an HTTP server on 127.0.0.1 and a free port; yield its base URL.
 
     The server runs in a background thread and is shut down, its socket closed
-    and its thread joined when the ``with`` block ends, even on an exception.
+    and its threads joined (the serving thread and every request's handler
+    thread) when the ``with`` block ends, even on an exception.
 
     ``directory`` is passed to handlers that accept it (the static-file
-    handlers do); ``threaded=False`` gives the single-threaded
+    handlers do). The threaded server is :class:`JoinedThreadingHTTPServer`,
+    a ``ThreadingHTTPServer`` that waits for its handler threads on close;
+    ``threaded=False`` gives the single-threaded
     :class:`http.server.HTTPServer`, which handles one request at a time.
 
     ``backlog`` sets how many connections may wait to be accepted (the
@@ -66,7 +111,7 @@ def serve_http(
         if not Path(directory).is_dir():
             raise NotADirectoryError(f"directory to serve does not exist: {directory}")
         handler = functools.partial(handler, directory=str(directory))  # type: ignore[assignment]
-    server_class = http.server.ThreadingHTTPServer if threaded else http.server.HTTPServer
+    server_class = JoinedThreadingHTTPServer if threaded else http.server.HTTPServer
     if backlog is not None:
         if backlog < 1:
             raise ValueError(f"backlog must be at least 1, got {backlog}")

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from stdlib_book.servers import LOOPBACK
+from stdlib_book.servers import LOOPBACK, JoinedThreadsMixIn
 
 MAX_LINE = 1000 + 2  # RFC 5321: 998 characters plus CRLF (we allow 1000)
 
@@ -133,8 +133,7 @@ def _handler(inbox: list[Received],
     return SMTPHandler
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
+class _Server(JoinedThreadsMixIn, socketserver.TCPServer):
     allow_reuse_address = True
 
 

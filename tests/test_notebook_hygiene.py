@@ -4,17 +4,22 @@ Fast (run with the unit tests): every code cell was executed in order and has
 stored output; errors are only stored where a cell is tagged raises-exception;
 no noisy or machine-specific metadata is committed.
 
-Slow (``-m slow``, run by ``make notebooks-clean``): each notebook runs in a
-fresh kernel from a foreign working directory, then *again in the same
-kernel*, reproducing its stored outputs, and leaves no files in the
+Slow (``-m slow``, run by ``make notebooks``): each notebook runs in a fresh
+kernel of the Binder-like environment from a foreign working directory, its
+outputs compared with the stored ones as nbval compares them, then *again in
+the same kernel*, reproducing them a second time, and leaves no files in the
 repository, no child processes and no listening sockets behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -68,6 +73,20 @@ def test_no_noisy_metadata(path):
         assert machine not in text, f"machine path {machine} stored in {path.name}"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_solutions_are_collapsed_in_jupyterlab_too(path):
+    """The HTML book collapses cells tagged hide-input; JupyterLab ignores the
+    tag and collapses a cell only when metadata.jupyter.source_hidden is set
+    (`make outputs` sets it; see nbtools.hide_source_in_jupyterlab)."""
+    nb = nbformat.read(path, as_version=4)
+    open_cells = [
+        index for index, cell in enumerate(nb.cells)
+        if nbtools.HIDE_INPUT_TAG in nbtools.tags(cell)
+        and not cell.metadata.get("jupyter", {}).get("source_hidden")
+    ]
+    assert not open_cells, f"cells {open_cells} are hidden in the book but open in JupyterLab"
+
+
 def _repository_files() -> set[str]:
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
@@ -82,7 +101,8 @@ me = psutil.Process()
 children = [p.pid for p in me.children(recursive=True)]
 listening = [c.laddr.port for c in me.net_connections(kind="inet")
              if c.status == psutil.CONN_LISTEN]
-print(json.dumps({"children": children, "listening": listening, "cwd": os.getcwd()}))
+print(json.dumps({"children": children, "listening": listening, "cwd": os.getcwd(),
+                  "pid": os.getpid()}))
 """
 
 
@@ -97,27 +117,88 @@ def _probe(client, nb) -> dict:
     return json.loads(probe.outputs[0]["text"])
 
 
+class PeakMemory:
+    """Sample the resident memory of a process and its descendants (every
+    0.1 s, in a thread) and keep the largest total: what a Binder pod's
+    memory limit would see. A child that lives less than 0.1 s can be missed."""
+
+    def __init__(self, pid: int):
+        import psutil
+
+        self._root = psutil.Process(pid)
+        self._stop = threading.Event()
+        self.peak = 0
+        self._thread = threading.Thread(target=self._run, name="peak-memory", daemon=True)
+
+    def _total(self) -> int:
+        import psutil
+
+        total = 0
+        try:
+            procs = [self._root, *self._root.children(recursive=True)]
+        except psutil.Error:
+            return 0
+        for proc in procs:
+            with contextlib.suppress(psutil.Error):  # a child may end meanwhile
+                total += proc.memory_info().rss
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, self._total())
+
+    def __enter__(self) -> PeakMemory:
+        self.peak = self._total()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_runs_twice_in_one_kernel_and_leaves_nothing_behind(path):
+def test_runs_twice_in_one_kernel_and_leaves_nothing_behind(path, record_property):
+    """The one full execution of every notebook in `make test`.
+
+    Run 1 compares every cell with its stored output exactly as nbval does
+    (same sanitiser, same parts of the output; see nbtools.comparable); run 2,
+    in the same kernel, must reproduce them again. Then the kernel must have
+    no new child processes or listening ports, the same working directory,
+    and no files left anywhere. ``BOOK_KERNEL`` names the kernel (make uses
+    the Binder-like environment's); run 1's time and the peak memory go to
+    the execution statistics."""
     patterns = nbtools.sanitize_patterns()
     stored = nbformat.read(path, as_version=4)
     before = _repository_files()
+    kernel = os.environ.get("BOOK_KERNEL", "python3")
+    compared = 0
     with tempfile.TemporaryDirectory(prefix="elsewhere-") as elsewhere:
         nb = nbformat.read(path, as_version=4)
-        client = nbtools.client(nb, Path(elsewhere))
+        client = nbtools.client(nb, Path(elsewhere), kernel_name=kernel)
         with client.setup_kernel():
             baseline = _probe(client, nb)  # the kernel's own ports and processes
-            for run in (1, 2):
-                for index, cell in enumerate(nb.cells):
-                    if cell.cell_type != "code":
-                        continue
-                    client.execute_cell(cell, index)
-                    if nbtools.IGNORE_TAG in nbtools.tags(cell):
-                        continue
-                    want = nbtools.comparable(stored.cells[index], patterns)
-                    got = nbtools.comparable(cell, patterns)
-                    assert got == want, f"run {run}, cell {index}: output differs from stored"
+            with PeakMemory(baseline["pid"]) as memory:
+                for run in (1, 2):
+                    started = time.perf_counter()
+                    for index, cell in enumerate(nb.cells):
+                        if cell.cell_type != "code":
+                            continue
+                        client.execute_cell(cell, index)
+                        if nbtools.IGNORE_TAG in nbtools.tags(cell):
+                            continue
+                        compared += run == 1
+                        want = nbtools.comparable(stored.cells[index], patterns)
+                        got = nbtools.comparable(cell, patterns)
+                        assert got == want, (
+                            f"run {run}, cell {index}: output differs from stored\n"
+                            f"stored:   {want!r}\nthis run: {got!r}"
+                        )
+                    if run == 1:
+                        record_property("notebook_seconds", time.perf_counter() - started)
+            record_property("notebook_cells", compared)
+            record_property("peak_mib", memory.peak / 2**20)
             state = _probe(client, nb)
         new_children = set(state["children"]) - set(baseline["children"])
         new_ports = set(state["listening"]) - set(baseline["listening"])

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SANITIZE_CFG = ROOT / "tests" / "sanitize.cfg"
 IGNORE_TAG = "nbval-ignore-output"
 RAISES_TAG = "raises-exception"
+HIDE_INPUT_TAG = "hide-input"
 SKIP_COMPARE = {"image/png", "image/jpeg", "image/svg+xml"}
 KEEP_NOTEBOOK_METADATA = {"kernelspec", "jupytext", "myst"}
 
@@ -62,6 +63,14 @@ def comparable(cell: dict, patterns: list[tuple[re.Pattern[str], str]]) -> list:
     return merged
 
 
+def hide_source_in_jupyterlab(cell: dict) -> None:
+    """A cell the HTML book shows collapsed (tag ``hide-input``: the solutions)
+    is collapsed in JupyterLab too: it honours ``metadata.jupyter.source_hidden``,
+    not the tag, and would otherwise show every solution under its exercise."""
+    if HIDE_INPUT_TAG in tags(cell):
+        cell.setdefault("metadata", {}).setdefault("jupyter", {})["source_hidden"] = True
+
+
 def clean_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Remove per-run and per-machine metadata so that diffs show real changes."""
     nb.metadata = nbformat.NotebookNode(
@@ -69,6 +78,7 @@ def clean_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     )
     nb.metadata["language_info"] = {"name": "python"}
     for cell in nb.cells:
+        hide_source_in_jupyterlab(cell)
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
         cell.metadata.pop("scrolled", None)
@@ -77,11 +87,12 @@ def clean_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def client(nb: nbformat.NotebookNode, cwd: Path, *, timeout: int = 600) -> NotebookClient:
+def client(nb: nbformat.NotebookNode, cwd: Path, *, timeout: int = 600,
+           kernel_name: str = "python3") -> NotebookClient:
     return NotebookClient(
         nb,
         timeout=timeout,
-        kernel_name="python3",
+        kernel_name=kernel_name,
         resources={"metadata": {"path": str(cwd)}},
         record_timing=False,
     )

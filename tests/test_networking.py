@@ -100,6 +100,37 @@ def test_json_api_errors_and_malformed_http(no_thread_left):
         assert net.http_json(url + "/notes") == (200, [])
 
 
+# http.server decodes the request line and headers as ISO-8859-1, so the bytes
+# b"\xb2", b"\xb3", b"\xb9" arrive as "\u00b2", "\u00b3", "\u00b9": str.isdigit()
+# is True for them and int() raises ValueError, which used to kill the handler
+# (no answer for the client, a traceback on the server).
+@pytest.mark.parametrize("length", ["\u00b2", "\u00b3", "1\u00b9"])
+def test_content_length_with_non_ascii_digits_gets_411(length, no_thread_left, capsys):
+    with serve_http(net.json_api_handler()) as url:
+        request = ("POST /notes HTTP/1.0\r\nContent-Length: " + length + "\r\n\r\n{}")
+        answer = net.raw_http(port_of(url), request.encode("latin-1"))
+        assert answer.split(b"\r\n")[0].endswith(b" 411 Length Required"), answer[:80]
+        assert net.http_json(url + "/notes") == (200, [])
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("ident", ["\u00b2", "1\u00b3"])
+def test_note_path_with_non_ascii_digits_is_404(ident, no_thread_left, capsys):
+    with serve_http(net.json_api_handler()) as url:
+        net.http_json(url + "/notes", {"text": "one"})
+        request = f"GET /notes/{ident} HTTP/1.0\r\n\r\n".encode("latin-1")
+        answer = net.raw_http(port_of(url), request)
+        assert answer.split(b"\r\n")[0].endswith(b" 404 Not Found"), answer[:80]
+        assert b"no note with id" not in answer
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_ascii_digits():
+    assert net.ascii_digits("0123456789")
+    for text in ("", "\u00b2", "\u0663", "\uff15", "+1", "1.0", "1_000"):
+        assert not net.ascii_digits(text), text
+
+
 def test_http_json_refuses_non_local_urls():
     with pytest.raises(ValueError, match="local servers"):
         net.http_json("http://example.org/")

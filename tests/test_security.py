@@ -188,6 +188,16 @@ def test_old_future_and_malformed_requests():
         security.sign_request(b"short", "GET", "/")
 
 
+@pytest.mark.parametrize("ts", ["\u00b2", "\u0663" * 7, "\uff11" * 7])
+def test_timestamp_with_non_ascii_digits_is_a_signature_error(ts):
+    # "\u00b2".isdigit() is True and int("\u00b2") raises ValueError; Arabic-Indic
+    # and fullwidth digits are read by int(). All are refused as SignatureError.
+    verifier = security.RequestVerifier(KEY, max_age=60, clock=Clock(1_000_000))
+    headers = security.sign_request(KEY, "GET", "/", timestamp=1_000_000)
+    with pytest.raises(security.SignatureError, match="whole seconds"):
+        verifier.verify("GET", "/", b"", {**headers, "X-Timestamp": ts})
+
+
 def test_wrong_key_refused_and_nonces_forgotten_after_window():
     clock = Clock(1_000_000)
     verifier = security.RequestVerifier(KEY, max_age=10, clock=clock)

@@ -38,6 +38,19 @@ from .servers import LOOPBACK, serve_http, serve_tcp
 MAX_BODY = 64 * 1024
 
 
+def ascii_digits(text: str) -> bool:
+    """True if ``text`` is one or more ASCII digits, as HTTP numbers are.
+
+    ``str.isdigit()`` is not that test: it is also true for ``"²"`` (which
+    ``int()`` refuses, so the handler would crash) and for ``"٣"`` (which
+    ``int()`` reads as 3, a number no HTTP client should be sending).
+
+    >>> [ascii_digits(t) for t in ("42", "²", "٣", "", "-1", " 7")]
+    [True, False, False, False, False, False]
+    """
+    return text.isascii() and text.isdigit()
+
+
 class JsonApiHandler(http.server.BaseHTTPRequestHandler):
     """A tiny notes API: ``GET /notes``, ``GET /notes/<id>``, ``POST /notes``.
 
@@ -69,7 +82,7 @@ class JsonApiHandler(http.server.BaseHTTPRequestHandler):
             self.send_json(200, notes)
             return
         prefix, _, ident = self.path.partition("/notes/")
-        if prefix == "" and ident.isdigit():
+        if prefix == "" and ascii_digits(ident):
             with self.lock:
                 note = self.store.get(int(ident))
             if note is None:
@@ -84,7 +97,7 @@ class JsonApiHandler(http.server.BaseHTTPRequestHandler):
             self.send_json(404, {"error": f"no such resource: {self.path}"})
             return
         length_text = self.headers.get("Content-Length")
-        if length_text is None or not length_text.isdigit():
+        if length_text is None or not ascii_digits(length_text):
             self.send_json(411, {"error": "a Content-Length header with the body size is required"})
             return
         length = int(length_text)

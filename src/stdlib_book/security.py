@@ -363,7 +363,8 @@ class RequestVerifier:
             ts, nonce, signature = (headers[h] for h in ("X-Timestamp", "X-Nonce", "X-Signature"))
         except KeyError as exc:
             raise SignatureError(f"missing header {exc.args[0]}") from None
-        if not ts.isdigit():
+        # isascii() too: "²".isdigit() is True and int("²") raises ValueError.
+        if not (ts.isascii() and ts.isdigit()):
             raise SignatureError(f"X-Timestamp must be whole seconds, got {ts!r}")
         now = self.clock()
         if abs(now - int(ts)) > self.max_age:

@@ -2,10 +2,13 @@ import asyncio
 import contextlib
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 
 import pytest
 from hypothesis import given, settings
@@ -387,3 +390,56 @@ def test_extract_links_check():
 
 def test_json_dumps_sorted_for_stable_output():
     assert json.dumps({"b": 1, "a": 2}, sort_keys=True) == '{"a": 2, "b": 1}'
+
+
+# -- HTTPS: the handshake in the handler thread --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_pair():
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server)
+    client = ssl.create_default_context(cadata=ca.cert_pem.bytes().decode())
+    return server, client
+
+
+def _https_get(port, client, timeout=5):
+    with urllib.request.urlopen(f"https://127.0.0.1:{port}/", context=client,  # noqa: S310
+                                timeout=timeout) as response:
+        return response.status, response.read()
+
+
+def test_https_silent_client_does_not_block_others(tls_pair, no_thread_left):
+    server_ctx, client = tls_pair
+    with net.serve_https(net.SlowHandler, server_ctx, handshake_timeout=3) as server:
+        port = server.server_address[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as silent:
+            time.sleep(0.1)  # the server has accepted it and is waiting for its ClientHello
+            start = time.monotonic()
+            assert _https_get(port, client) == (200, b"ok\n")
+            # wrapping the listening socket makes this wait for the silent client (3 s)
+            assert time.monotonic() - start < 2
+            assert dropped(silent)  # after the handshake timeout
+        assert server.handshake_failures == ["TimeoutError"]
+
+
+def test_https_bad_handshakes_are_dropped_alone(tls_pair, no_thread_left):
+    server_ctx, client = tls_pair
+    with net.serve_https(net.SlowHandler, server_ctx, handshake_timeout=1) as server:
+        port = server.server_address[1]
+        assert net.raw_http(port, b"GET / HTTP/1.0\r\n\r\n") == b""  # plain HTTP on HTTPS
+        with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+            _https_get(port, ssl.create_default_context())  # a client that does not trust us
+        assert _https_get(port, client) == (200, b"ok\n")
+    assert server.handshake_failures and set(server.handshake_failures) <= {
+        "SSLError", "ConnectionResetError", "OSError"}
+
+
+def test_serve_https_refuses_bad_arguments():
+    with pytest.raises(TypeError, match="ssl.SSLContext"):
+        net.HandshakeInThreadHTTPSServer(("127.0.0.1", 0), net.SlowHandler, "cert.pem")
+    with pytest.raises(ValueError, match="handshake_timeout must be positive"):
+        net.HandshakeInThreadHTTPSServer(("127.0.0.1", 0), net.SlowHandler,
+                                         ssl.create_default_context(), handshake_timeout=0)

@@ -232,6 +232,18 @@ def test_contexts_verify_by_default(pki):
     assert server.verify_mode == ssl.CERT_NONE  # servers do not ask clients for certificates
 
 
+def test_client_context_with_a_ca_trusts_only_that_ca(pki, monkeypatch):
+    loaded = []
+    monkeypatch.setattr(ssl.SSLContext, "load_default_certs",
+                        lambda self, purpose=None: loaded.append(purpose))
+    ca, _ = pki
+    only_ca = security.client_context(ca.cert_pem.bytes().decode())
+    assert loaded == []  # the system's CAs were not added
+    assert len(only_ca.get_ca_certs()) == 1  # the test CA, and nothing else
+    security.client_context()
+    assert loaded == [ssl.Purpose.SERVER_AUTH]  # without a CA: the system's
+
+
 def _threads():
     return {t for t in threading.enumerate() if t.name.startswith("serve_tls") or t.daemon}
 
@@ -281,6 +293,28 @@ def good_check_password(password, salt, expected):
 
 def eq_check_password(password, salt, expected):
     return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, 1000) == expected
+
+
+def commented_eq_check_password(password, salt, expected):
+    # compared with hmac.compare_digest? No: this comment fooled the old source search
+    return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, 1000) == expected
+
+
+def test_constant_time_checks_look_at_behaviour_not_source():
+    assert not security.check_password_check(commented_eq_check_password).passed
+
+    def webhook_eq(secret, body, header):  # mentions compare_digest, uses ==
+        return header == "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+    assert not security.check_verify_webhook(webhook_eq).passed
+
+    def webhook_secrets(secret, body, header):
+        expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+        return secrets.compare_digest(expected.encode(), header.encode("utf-8", "replace"))
+
+    assert security.check_verify_webhook(webhook_secrets).passed
+    assert hmac.compare_digest.__name__ == "compare_digest"  # the wrapper was removed
+    assert secrets.compare_digest is hmac.compare_digest
 
 
 def test_check_password_exercise():

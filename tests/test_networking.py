@@ -253,6 +253,19 @@ def test_many_line_clients():
     assert stats.max_active > 1
 
 
+def test_ensure_open_files_says_why_it_cannot_raise_the_limit(monkeypatch):
+    resource = pytest.importorskip("resource")
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (256, resource.RLIM_INFINITY))
+
+    def refuse(which, limits):
+        raise ValueError("not allowed to raise maximum limit")
+
+    monkeypatch.setattr(resource, "setrlimit", refuse)
+    with pytest.raises(OSError, match="2000 open files needed, and raising the limit from 256"
+                                      " failed: not allowed"):
+        net.ensure_open_files(2000)
+
+
 def test_ensure_open_files():
     import resource
 

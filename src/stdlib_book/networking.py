@@ -531,7 +531,11 @@ def ensure_open_files(needed: int) -> int:
         if hard != resource.RLIM_INFINITY and hard < needed:
             raise OSError(f"{needed} open files needed, but the hard limit is {hard}"
                           " (raise it with `ulimit -n`)")
-        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+        except (ValueError, OSError) as exc:  # e.g. macOS refuses more than kern.maxfilesperproc
+            raise OSError(f"{needed} open files needed, and raising the limit from {soft}"
+                          f" failed: {exc} (raise it with `ulimit -n`)") from None
         soft = needed
     return soft
 

@@ -262,6 +262,46 @@ def test_check_top_k():
     assert any("counterexample" in p for p in ascending.problems)
 
 
+def test_check_top_k_sees_memory():
+    assert data.check_top_k(data.top_k).passed
+    eager = data.check_top_k(lambda it, k: sorted(it, reverse=True)[:k] if k >= 1
+                             else (_ for _ in ()).throw(ValueError("k")))
+    assert not eager.passed and "memory proportional to k" in str(eager)
+
+    def heap(it, k):
+        if k < 1:
+            raise ValueError("k")
+        return data.heapq.nlargest(k, it)
+
+    assert data.check_top_k(heap).passed
+    assert data._most_items_alive(heap, 2_000, 3) <= 10
+    assert data._most_items_alive(lambda it, k: sorted(it)[:k], 2_000, 3) == 2_000
+
+
+def test_moving_average_does_not_drift():
+    # a running total (total -= oldest) gives [5e15, 0.5, 0.5]
+    assert list(data.moving_average([1e16, 1, 1, 1], 2)) == [5e15, 1.0, 1.0]
+    assert list(data.moving_average([0.1] * 10 + [1e20, -1e20, 0.1, 0.1], 2))[-1] == 0.1
+
+
+def test_check_moving_average_catches_drift_and_late_errors():
+    def running_total(values, window):
+        if window < 1:
+            raise ValueError("window")
+        recent, total = data.deque(maxlen=window), 0.0
+        for v in values:
+            if len(recent) == window:
+                total -= recent[0]
+            recent.append(v)
+            total += v
+            if len(recent) == window:
+                yield total / window
+
+    feedback = data.check_moving_average(running_total)
+    assert not feedback.passed
+    assert "drifts" in str(feedback) and "raise when called" in str(feedback)
+
+
 def test_check_moving_average():
     assert data.check_moving_average(data.moving_average).passed
 

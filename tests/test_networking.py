@@ -2,10 +2,13 @@ import asyncio
 import contextlib
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 
 import pytest
 from hypothesis import given, settings
@@ -98,6 +101,37 @@ def test_json_api_errors_and_malformed_http(no_thread_left):
         short = b"POST /notes HTTP/1.0\r\nContent-Length: 50\r\n\r\n{\"text\": "
         assert b"body ended after 9 of 50 bytes" in net.raw_http(port, short)
         assert net.http_json(url + "/notes") == (200, [])
+
+
+# http.server decodes the request line and headers as ISO-8859-1, so the bytes
+# b"\xb2", b"\xb3", b"\xb9" arrive as "\u00b2", "\u00b3", "\u00b9": str.isdigit()
+# is True for them and int() raises ValueError, which used to kill the handler
+# (no answer for the client, a traceback on the server).
+@pytest.mark.parametrize("length", ["\u00b2", "\u00b3", "1\u00b9"])
+def test_content_length_with_non_ascii_digits_gets_411(length, no_thread_left, capsys):
+    with serve_http(net.json_api_handler()) as url:
+        request = ("POST /notes HTTP/1.0\r\nContent-Length: " + length + "\r\n\r\n{}")
+        answer = net.raw_http(port_of(url), request.encode("latin-1"))
+        assert answer.split(b"\r\n")[0].endswith(b" 411 Length Required"), answer[:80]
+        assert net.http_json(url + "/notes") == (200, [])
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("ident", ["\u00b2", "1\u00b3"])
+def test_note_path_with_non_ascii_digits_is_404(ident, no_thread_left, capsys):
+    with serve_http(net.json_api_handler()) as url:
+        net.http_json(url + "/notes", {"text": "one"})
+        request = f"GET /notes/{ident} HTTP/1.0\r\n\r\n".encode("latin-1")
+        answer = net.raw_http(port_of(url), request)
+        assert answer.split(b"\r\n")[0].endswith(b" 404 Not Found"), answer[:80]
+        assert b"no note with id" not in answer
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_ascii_digits():
+    assert net.ascii_digits("0123456789")
+    for text in ("", "\u00b2", "\u0663", "\uff15", "+1", "1.0", "1_000"):
+        assert not net.ascii_digits(text), text
 
 
 def test_http_json_refuses_non_local_urls():
@@ -217,6 +251,19 @@ def test_many_line_clients():
     elapsed, stats = asyncio.run(net.many_line_clients(200, lines_each=2))
     assert elapsed > 0 and stats.served == 400 and stats.active == 0
     assert stats.max_active > 1
+
+
+def test_ensure_open_files_says_why_it_cannot_raise_the_limit(monkeypatch):
+    resource = pytest.importorskip("resource")
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (256, resource.RLIM_INFINITY))
+
+    def refuse(which, limits):
+        raise ValueError("not allowed to raise maximum limit")
+
+    monkeypatch.setattr(resource, "setrlimit", refuse)
+    with pytest.raises(OSError, match="2000 open files needed, and raising the limit from 256"
+                                      " failed: not allowed"):
+        net.ensure_open_files(2000)
 
 
 def test_ensure_open_files():
@@ -356,3 +403,56 @@ def test_extract_links_check():
 
 def test_json_dumps_sorted_for_stable_output():
     assert json.dumps({"b": 1, "a": 2}, sort_keys=True) == '{"a": 2, "b": 1}'
+
+
+# -- HTTPS: the handshake in the handler thread --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_pair():
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server)
+    client = ssl.create_default_context(cadata=ca.cert_pem.bytes().decode())
+    return server, client
+
+
+def _https_get(port, client, timeout=5):
+    with urllib.request.urlopen(f"https://127.0.0.1:{port}/", context=client,  # noqa: S310
+                                timeout=timeout) as response:
+        return response.status, response.read()
+
+
+def test_https_silent_client_does_not_block_others(tls_pair, no_thread_left):
+    server_ctx, client = tls_pair
+    with net.serve_https(net.SlowHandler, server_ctx, handshake_timeout=3) as server:
+        port = server.server_address[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as silent:
+            time.sleep(0.1)  # the server has accepted it and is waiting for its ClientHello
+            start = time.monotonic()
+            assert _https_get(port, client) == (200, b"ok\n")
+            # wrapping the listening socket makes this wait for the silent client (3 s)
+            assert time.monotonic() - start < 2
+            assert dropped(silent)  # after the handshake timeout
+        assert server.handshake_failures == ["TimeoutError"]
+
+
+def test_https_bad_handshakes_are_dropped_alone(tls_pair, no_thread_left):
+    server_ctx, client = tls_pair
+    with net.serve_https(net.SlowHandler, server_ctx, handshake_timeout=1) as server:
+        port = server.server_address[1]
+        assert net.raw_http(port, b"GET / HTTP/1.0\r\n\r\n") == b""  # plain HTTP on HTTPS
+        with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+            _https_get(port, ssl.create_default_context())  # a client that does not trust us
+        assert _https_get(port, client) == (200, b"ok\n")
+    assert server.handshake_failures and set(server.handshake_failures) <= {
+        "SSLError", "ConnectionResetError", "OSError"}
+
+
+def test_serve_https_refuses_bad_arguments():
+    with pytest.raises(TypeError, match="ssl.SSLContext"):
+        net.HandshakeInThreadHTTPSServer(("127.0.0.1", 0), net.SlowHandler, "cert.pem")
+    with pytest.raises(ValueError, match="handshake_timeout must be positive"):
+        net.HandshakeInThreadHTTPSServer(("127.0.0.1", 0), net.SlowHandler,
+                                         ssl.create_default_context(), handshake_timeout=0)

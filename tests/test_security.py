@@ -188,6 +188,16 @@ def test_old_future_and_malformed_requests():
         security.sign_request(b"short", "GET", "/")
 
 
+@pytest.mark.parametrize("ts", ["\u00b2", "\u0663" * 7, "\uff11" * 7])
+def test_timestamp_with_non_ascii_digits_is_a_signature_error(ts):
+    # "\u00b2".isdigit() is True and int("\u00b2") raises ValueError; Arabic-Indic
+    # and fullwidth digits are read by int(). All are refused as SignatureError.
+    verifier = security.RequestVerifier(KEY, max_age=60, clock=Clock(1_000_000))
+    headers = security.sign_request(KEY, "GET", "/", timestamp=1_000_000)
+    with pytest.raises(security.SignatureError, match="whole seconds"):
+        verifier.verify("GET", "/", b"", {**headers, "X-Timestamp": ts})
+
+
 def test_wrong_key_refused_and_nonces_forgotten_after_window():
     clock = Clock(1_000_000)
     verifier = security.RequestVerifier(KEY, max_age=10, clock=clock)
@@ -220,6 +230,18 @@ def test_contexts_verify_by_default(pki):
     assert client.minimum_version >= ssl.TLSVersion.TLSv1_2
     server = security.server_context(pki[1])
     assert server.verify_mode == ssl.CERT_NONE  # servers do not ask clients for certificates
+
+
+def test_client_context_with_a_ca_trusts_only_that_ca(pki, monkeypatch):
+    loaded = []
+    monkeypatch.setattr(ssl.SSLContext, "load_default_certs",
+                        lambda self, purpose=None: loaded.append(purpose))
+    ca, _ = pki
+    only_ca = security.client_context(ca.cert_pem.bytes().decode())
+    assert loaded == []  # the system's CAs were not added
+    assert len(only_ca.get_ca_certs()) == 1  # the test CA, and nothing else
+    security.client_context()
+    assert loaded == [ssl.Purpose.SERVER_AUTH]  # without a CA: the system's
 
 
 def _threads():
@@ -271,6 +293,28 @@ def good_check_password(password, salt, expected):
 
 def eq_check_password(password, salt, expected):
     return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, 1000) == expected
+
+
+def commented_eq_check_password(password, salt, expected):
+    # compared with hmac.compare_digest? No: this comment fooled the old source search
+    return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, 1000) == expected
+
+
+def test_constant_time_checks_look_at_behaviour_not_source():
+    assert not security.check_password_check(commented_eq_check_password).passed
+
+    def webhook_eq(secret, body, header):  # mentions compare_digest, uses ==
+        return header == "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+    assert not security.check_verify_webhook(webhook_eq).passed
+
+    def webhook_secrets(secret, body, header):
+        expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+        return secrets.compare_digest(expected.encode(), header.encode("utf-8", "replace"))
+
+    assert security.check_verify_webhook(webhook_secrets).passed
+    assert hmac.compare_digest.__name__ == "compare_digest"  # the wrapper was removed
+    assert secrets.compare_digest is hmac.compare_digest
 
 
 def test_check_password_exercise():

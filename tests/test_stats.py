@@ -259,3 +259,9 @@ def test_chunk_summaries_from_processes_merge_to_the_whole(start_method):
         merged = merged.merge(part)
     assert merged.n == len(xs)
     assert math.isclose(merged.variance, statistics.variance(xs), rel_tol=1e-9)
+
+
+def test_textbook_mean_adds_left_to_right_on_every_python():
+    # sum() is compensated from 3.12 and gives 1/3 here; the formula as written gives 0.0
+    assert stats.textbook_mean([1e20, 1.0, -1e20]) == 0.0
+    assert stats.textbook_mean([0.1] * 10) == 0.09999999999999999

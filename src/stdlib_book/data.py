@@ -639,6 +639,9 @@ def check_top_k(func: Callable[[Iterable[int], int], list[int]]) -> Feedback:
         c.expect("top(itertools.islice(itertools.count(), 10_000), 2) (a long generator)",
                  lambda: func(itertools.islice(itertools.count(), 10_000), 2), [9999, 9998])
         c.expect_raises("top([1], 0) (k must be positive)", lambda: func([1], 0), ValueError)
+        c.expect("top of 2,000 items with k=3 holds at most 100 of them at once"
+                 " (memory proportional to k, not to the stream)",
+                 lambda: _most_items_alive(func, 2_000, 3) <= 100, True)
         rng = random.Random(4)  # noqa: S311 - reproducible data, not secrets
 
         def cases():
@@ -655,6 +658,31 @@ def check_top_k(func: Callable[[Iterable[int], int], list[int]]) -> Feedback:
     return run_checks("top", body)
 
 
+class _Counted(int):
+    """An int that counts how many of its kind are alive (not yet freed)."""
+
+    alive = 0
+    peak = 0
+
+    def __new__(cls, value: int) -> _Counted:
+        cls.alive += 1
+        cls.peak = max(cls.peak, cls.alive)
+        return super().__new__(cls, value)
+
+    def __del__(self) -> None:
+        type(self).alive -= 1
+
+
+def _most_items_alive(func: Callable[[Iterable[int], int], list[int]], n: int, k: int) -> int:
+    """Run ``func(stream, k)`` on ``n`` fresh items and return the largest
+    number of them alive at one time: about ``k`` for a heap of size ``k``,
+    ``n`` for ``sorted(stream)[:k]``, which holds the whole stream."""
+    counted = type("Counted", (_Counted,), {"alive": 0, "peak": 0})
+    rng = random.Random(11)  # noqa: S311 - reproducible data, not secrets
+    func((counted(rng.randrange(10**6)) for _ in range(n)), k)
+    return counted.peak
+
+
 def _endless_stream(limit: int = 1000) -> Iterator[int]:
     """0, 1, 2, ... standing in for an endless stream: a function that tries
     to read all of it gets an error instead of hanging the notebook."""
@@ -668,7 +696,7 @@ def check_moving_average(func: Callable[[Iterable[float], int], Iterator[float]]
     """Check a lazy ``func(values, window)`` moving average."""
 
     def naive(values: list[float], w: int) -> list[float]:
-        return [sum(values[i - w + 1:i + 1]) / w for i in range(w - 1, len(values))]
+        return [math.fsum(values[i - w + 1:i + 1]) / w for i in range(w - 1, len(values))]
 
     def body(c: Checker) -> None:
         c.expect("list(moving_average([1, 2, 3, 4], 2))",
@@ -678,8 +706,10 @@ def check_moving_average(func: Callable[[Iterable[float], int], Iterator[float]]
         c.expect("first 3 of moving_average(endless_stream(), 4): is it lazy?",
                  lambda: list(itertools.islice(func(_endless_stream(), 4), 3)),
                  [1.5, 2.5, 3.5])
-        c.expect_raises("list(moving_average([1], 0)) (window must be positive)",
-                        lambda: list(func([1], 0)), ValueError)
+        c.expect_raises("moving_average([1], 0), not iterated (raise when called)",
+                        lambda: func([1], 0), ValueError)
+        c.expect("list(moving_average([1e16, 1, 1, 1], 2)) (a running total drifts)",
+                 lambda: list(func([1e16, 1, 1, 1], 2)), [5e15, 1.0, 1.0])
         rng = random.Random(7)  # noqa: S311 - reproducible data, not secrets
 
         def judge(got: Any, want: list[float]) -> str | None:
@@ -745,12 +775,11 @@ def moving_average(values: Iterable[float], window: int) -> Iterator[float]:
 
 
 def _moving_average(values: Iterable[float], window: int) -> Iterator[float]:
+    # math.fsum of the window, not a running total: "total -= oldest" drifts
+    # for good once a large value has passed ([1e16, 1, 1, 1], window 2, would
+    # give 0.5 for the window [1, 1]). fsum costs O(window) per value.
     buf: deque[float] = deque(maxlen=window)
-    total = 0.0
     for v in values:
-        if len(buf) == window:
-            total -= buf[0]
         buf.append(v)
-        total += v
         if len(buf) == window:
-            yield total / window
+            yield math.fsum(buf) / window

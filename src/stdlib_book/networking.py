@@ -15,6 +15,7 @@ import contextlib
 import http.server
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -28,7 +29,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .selfcheck import Checker, Feedback, run_checks
-from .servers import LOOPBACK, serve_http, serve_tcp
+from .servers import LOOPBACK, JoinedThreadingHTTPServer, serve_http, serve_tcp
 
 # --------------------------------------------------------------------------
 # HTTP: a small JSON API on http.server
@@ -36,6 +37,19 @@ from .servers import LOOPBACK, serve_http, serve_tcp
 
 #: The largest request body the JSON API accepts, in bytes.
 MAX_BODY = 64 * 1024
+
+
+def ascii_digits(text: str) -> bool:
+    """True if ``text`` is one or more ASCII digits, as HTTP numbers are.
+
+    ``str.isdigit()`` is not that test: it is also true for ``"²"`` (which
+    ``int()`` refuses, so the handler would crash) and for ``"٣"`` (which
+    ``int()`` reads as 3, a number no HTTP client should be sending).
+
+    >>> [ascii_digits(t) for t in ("42", "²", "٣", "", "-1", " 7")]
+    [True, False, False, False, False, False]
+    """
+    return text.isascii() and text.isdigit()
 
 
 class JsonApiHandler(http.server.BaseHTTPRequestHandler):
@@ -69,7 +83,7 @@ class JsonApiHandler(http.server.BaseHTTPRequestHandler):
             self.send_json(200, notes)
             return
         prefix, _, ident = self.path.partition("/notes/")
-        if prefix == "" and ident.isdigit():
+        if prefix == "" and ascii_digits(ident):
             with self.lock:
                 note = self.store.get(int(ident))
             if note is None:
@@ -84,7 +98,7 @@ class JsonApiHandler(http.server.BaseHTTPRequestHandler):
             self.send_json(404, {"error": f"no such resource: {self.path}"})
             return
         length_text = self.headers.get("Content-Length")
-        if length_text is None or not length_text.isdigit():
+        if length_text is None or not ascii_digits(length_text):
             self.send_json(411, {"error": "a Content-Length header with the body size is required"})
             return
         length = int(length_text)
@@ -187,6 +201,74 @@ def time_behind_idle_clients(idle: int, *, threaded: bool, handler_timeout: floa
         with urllib.request.urlopen(url + "/", timeout=timeout) as response:  # noqa: S310  # nosec B310 # loopback URL from serve_http
             response.read()
         return time.perf_counter() - start
+
+
+# --------------------------------------------------------------------------
+# HTTPS: the TLS handshake in the handler thread, with a timeout
+# --------------------------------------------------------------------------
+
+
+class HandshakeInThreadHTTPSServer(JoinedThreadingHTTPServer):
+    """A threading HTTPS server whose TLS handshakes cannot block each other.
+
+    Wrapping the *listening* socket (``context.wrap_socket(server.socket,
+    server_side=True)``, which is also what Python 3.14's
+    ``http.server.HTTPSServer`` does) runs every handshake inside
+    ``accept()``, in the one thread that runs ``serve_forever``, with no
+    timeout: a client that connects and says nothing stops the server from
+    accepting anyone else. Here ``accept()`` returns the plain TCP
+    connection at once; it is wrapped with ``do_handshake_on_connect=False``
+    (no I/O yet), and the handshake runs in the request's own handler
+    thread, limited to ``handshake_timeout`` seconds. A client that fails
+    the handshake or stays silent is dropped, alone. ``server_close()``
+    waits for the handler threads (:class:`~stdlib_book.servers.JoinedThreadsMixIn`).
+    """
+
+    handshake_timeout = 2.0
+
+    def __init__(self, server_address: tuple[str, int], handler: type,
+                 context: ssl.SSLContext, *, handshake_timeout: float | None = None) -> None:
+        if not isinstance(context, ssl.SSLContext):
+            raise TypeError(f"context must be an ssl.SSLContext, got {type(context).__name__}")
+        if handshake_timeout is not None:
+            if not handshake_timeout > 0:
+                raise ValueError(f"handshake_timeout must be positive, got {handshake_timeout}")
+            self.handshake_timeout = handshake_timeout
+        self.context = context
+        self.handshake_failures: list[str] = []
+        super().__init__(server_address, handler)
+
+    def get_request(self) -> tuple[ssl.SSLSocket, tuple[str, int]]:
+        conn, address = self.socket.accept()  # plain TCP: returns as soon as a client connects
+        return self.context.wrap_socket(conn, server_side=True,
+                                        do_handshake_on_connect=False), address
+
+    def finish_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        request.settimeout(self.handshake_timeout)  # runs in the handler thread
+        try:
+            request.do_handshake()
+        except (ssl.SSLError, OSError) as exc:  # TimeoutError included: a silent client
+            self.handshake_failures.append(type(exc).__name__)
+            return
+        super().finish_request(request, client_address)
+
+
+@contextlib.contextmanager
+def serve_https(handler: type[http.server.BaseHTTPRequestHandler], context: ssl.SSLContext, *,
+                handshake_timeout: float = 2.0) -> Iterator[HandshakeInThreadHTTPSServer]:
+    """Run a :class:`HandshakeInThreadHTTPSServer` on 127.0.0.1, port 0;
+    yield it (its port is ``server.server_address[1]``). Leaving the block
+    shuts it down, closes it, and joins its serving and handler threads."""
+    server = HandshakeInThreadHTTPSServer((LOOPBACK, 0), handler, context,
+                                          handshake_timeout=handshake_timeout)
+    thread = threading.Thread(target=server.serve_forever, name="serve_https", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 # --------------------------------------------------------------------------
@@ -449,7 +531,11 @@ def ensure_open_files(needed: int) -> int:
         if hard != resource.RLIM_INFINITY and hard < needed:
             raise OSError(f"{needed} open files needed, but the hard limit is {hard}"
                           " (raise it with `ulimit -n`)")
-        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+        except (ValueError, OSError) as exc:  # e.g. macOS refuses more than kern.maxfilesperproc
+            raise OSError(f"{needed} open files needed, and raising the limit from {soft}"
+                          f" failed: {exc} (raise it with `ulimit -n`)") from None
         soft = needed
     return soft
 

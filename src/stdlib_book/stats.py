@@ -69,9 +69,19 @@ def numbers(data: Iterable[Any], *, name: str = "data", at_least: int = 1) -> li
 
 
 def textbook_mean(xs: Sequence[float]) -> float:
-    r"""$\frac{1}{n}\sum x_i$, exactly as written (a plain float sum)."""
+    r"""$\frac{1}{n}\sum x_i$, exactly as written: float additions, left to right.
+
+    Not ``sum(xs)``: from Python 3.12 ``sum()`` of floats is compensated, so it
+    would no longer be the formula as a calculator evaluates it.
+
+    >>> textbook_mean([1e20, 1.0, -1e20])
+    0.0
+    """
     xs = numbers(xs, name="xs")
-    return sum(xs) / len(xs)
+    total = 0.0
+    for x in xs:
+        total += x
+    return total / len(xs)
 
 
 def textbook_population_stdev(xs: Sequence[float]) -> float:

@@ -133,3 +133,12 @@ def test_the_table_errors_are_listed():
     for name in ("datetime", "pickle", "xml", "random"):
         assert f"* - `{name}`" in errors
     assert "zoneinfo" in errors
+
+
+def test_chapters_are_listed_in_chapter_order_not_file_name_order(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    for name in ("09-5-backup", "09-applications", "10-performance", "09-1-organiser"):
+        _notebook(tmp_path / "notebooks" / f"{name}.ipynb", "import zipfile")
+    row = modref.render_page(tmp_path).split("[`zipfile`]")[1].split("* - ")[0]
+    got = [part.split(" <")[0] for part in row.split("{doc}`")[1:]]
+    assert got == ["9", "9.1", "9.5", "10"]

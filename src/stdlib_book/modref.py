@@ -347,7 +347,8 @@ def _chapters(notebooks: list[Path], root: Path) -> str:
     if not notebooks:
         return "-"
     links = []
-    for nb in notebooks:
+    # chapter order: 9 before 9.1 (file names would put 09-applications after 09-5)
+    for nb in sorted(notebooks, key=lambda n: tuple(map(int, chapter_of(n).split(".")))):
         doc = nb.relative_to(root).with_suffix("").as_posix()
         links.append(f"{{doc}}`{chapter_of(nb)} </{doc}>`")
     return ", ".join(links)

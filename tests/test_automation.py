@@ -219,3 +219,27 @@ def test_run_tool_timeout_ends_the_grandchildren_too(tmp_path):
     alive = process_alive(pid)
     kill_and_reap(pid)
     assert not alive  # before the fix: the grandchild was left running
+
+
+def test_run_tool_asks_for_plain_text_even_when_colour_is_forced(monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")  # as ipykernel sets it in every kernel
+    out = run_tool([sys.executable, "-c", "import os; print(os.environ.get('NO_COLOR'))"])
+    assert out == "1\n"
+
+
+def test_kill_and_reap_returns_for_a_zombie_whose_parent_never_collects_it():
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, sys, time\n"
+         "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+         "print(c.pid, flush=True)\ntime.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(parent.stdout.readline())
+        started = time.monotonic()
+        assert kill_and_reap(pid, timeout=5) is True  # before: psutil.TimeoutExpired
+        assert time.monotonic() - started < 5
+        assert not process_alive(pid)  # a zombie, not running
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()

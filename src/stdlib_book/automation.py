@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -158,15 +159,29 @@ def process_alive(pid: int) -> bool:
 
 def kill_and_reap(pid: int, timeout: float = 10) -> bool:
     """Kill ``pid`` if it still runs and wait until it is gone; return whether it
-    was running. For cleaning up after a demonstration of a leaked process."""
+    was running. For cleaning up after a demonstration of a leaked process.
+
+    "Gone" includes a zombie: a killed process that is not our child can only be
+    collected by its parent, and where that parent never collects (an orphan in
+    a container whose PID 1 is not an init), it stays a zombie for good; waiting
+    for it to vanish would never end."""
     try:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:
             return False
         proc.kill()
-        proc.wait(timeout)
     except psutil.NoSuchProcess:
         return False
+    try:
+        deadline = time.monotonic() + timeout
+        while proc.status() != psutil.STATUS_ZOMBIE:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"process {pid} still runs {timeout} s after SIGKILL")
+            time.sleep(0.01)
+        with contextlib.suppress(psutil.Error, ChildProcessError):
+            proc.wait(0)  # collect it if it is our own child
+    except psutil.NoSuchProcess:
+        pass
     return True
 
 
@@ -185,7 +200,8 @@ def run_tool(
 
     A tool that cannot be run (not found, not executable, a missing ``cwd``) is a
     :class:`ToolError` that says which. On POSIX the timeout ends the tool's
-    whole process tree (through :func:`run_tree`), not just the tool.
+    whole process tree (through :func:`run_tree`), not just the tool. The tool
+    runs with ``NO_COLOR=1``, so no colour codes reach the captured text.
 
     >>> run_tool([sys.executable, "-c", "print(6 * 7)"])
     '42\\n'
@@ -206,11 +222,15 @@ def run_tool(
         raise ToolError(f"{name}: working directory {os.fspath(cwd)!r} does not exist "
                         "or is not a directory")
     try:
+        # The output is captured, so ask for plain text: Python 3.14's json.tool
+        # and argparse colour their output when FORCE_COLOR is set, as Jupyter
+        # kernels set it; NO_COLOR wins over it.
+        env = {**os.environ, "NO_COLOR": "1"}
         if os.name == "posix":  # a timeout ends the tool's whole process tree
-            done = run_tree(args, timeout=timeout, cwd=cwd)
+            done = run_tree(args, timeout=timeout, cwd=cwd, env=env)
         else:  # pragma: no cover - Windows: only the direct child is ended
             done = subprocess.run(args, capture_output=True, text=True, encoding="utf-8",
-                                  timeout=timeout, cwd=cwd)
+                                  timeout=timeout, cwd=cwd, env=env)
     except FileNotFoundError as exc:
         if cwd is not None and exc.filename == os.fspath(cwd):  # removed meanwhile
             raise ToolError(f"{name}: working directory {exc.filename!r} does not exist") \

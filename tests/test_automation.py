@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import UTC
 
 import pytest
 
 from stdlib_book.automation import (
+    PIPE_DRAIN,
     ToolError,
     check_elapsed_hours,
     check_fixed_rate_times,
@@ -157,3 +159,87 @@ def test_stub_counts_as_not_attempted():
 
     for check in (check_fixed_rate_times, check_elapsed_hours, check_tool_version):
         assert not check(stub).attempted
+
+
+# ---- issue 16, items 4 and 5
+STARTS_A_DAEMON = """
+import subprocess, sys, time
+daemon = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(40)"],
+                          start_new_session=True)  # setsid: it leaves the group
+print(daemon.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_run_tree_returns_in_bounded_time_when_a_setsid_descendant_holds_the_pipe():
+    started = time.monotonic()
+    with pytest.raises(subprocess.TimeoutExpired) as info:
+        run_tree([sys.executable, "-c", STARTS_A_DAEMON], timeout=1, grace=0.5)
+    took = time.monotonic() - started
+    daemon = int(info.value.stdout)
+    try:
+        assert process_alive(daemon)  # the escape: documented, not hidden
+        assert any("setsid" in note for note in info.value.__notes__)
+    finally:
+        kill_and_reap(daemon)
+    # timeout + grace + PIPE_DRAIN + slack for a busy machine; before the fix
+    # it waited the daemon's 40 s
+    assert took < 1 + 0.5 + PIPE_DRAIN + 6
+
+
+def test_run_tool_names_a_missing_working_directory(tmp_path):
+    missing = tmp_path / "gone"
+    with pytest.raises(ToolError, match=r"working directory '.*gone' does not exist"):
+        run_tool([sys.executable, "-c", "pass"], cwd=missing)
+
+
+def test_run_tool_names_a_file_that_is_not_executable(tmp_path):
+    script = tmp_path / "tool.sh"
+    script.write_text("#!/bin/sh\necho hi\n")
+    script.chmod(0o644)
+    with pytest.raises(ToolError, match=r"tool.sh: permission denied \(is it executable"):
+        run_tool([script])
+
+
+def test_run_tool_names_a_file_that_is_not_a_program(tmp_path):
+    junk = tmp_path / "junk"
+    junk.write_bytes(b"\x00\x01\x02 not a program")
+    junk.chmod(0o755)
+    with pytest.raises(ToolError, match="junk: cannot be run: Exec format error"):
+        run_tool([junk])
+
+
+def test_run_tool_timeout_ends_the_grandchildren_too(tmp_path):
+    script = PARENT_WITH_CHILD.replace("print(child.pid, flush=True)",
+                                       "open(sys.argv[1], 'w').write(str(child.pid))")
+    pidfile = tmp_path / "pid"
+    with pytest.raises(ToolError, match="no answer within 3 s"):
+        run_tool([sys.executable, "-c", script, pidfile], timeout=3)
+    pid = int(pidfile.read_text())
+    alive = process_alive(pid)
+    kill_and_reap(pid)
+    assert not alive  # before the fix: the grandchild was left running
+
+
+def test_run_tool_asks_for_plain_text_even_when_colour_is_forced(monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")  # as ipykernel sets it in every kernel
+    out = run_tool([sys.executable, "-c", "import os; print(os.environ.get('NO_COLOR'))"])
+    assert out == "1\n"
+
+
+def test_kill_and_reap_returns_for_a_zombie_whose_parent_never_collects_it():
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, sys, time\n"
+         "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+         "print(c.pid, flush=True)\ntime.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(parent.stdout.readline())
+        started = time.monotonic()
+        assert kill_and_reap(pid, timeout=5) is True  # before: psutil.TimeoutExpired
+        assert time.monotonic() - started < 5
+        assert not process_alive(pid)  # a zombie, not running
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()

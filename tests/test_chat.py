@@ -230,3 +230,24 @@ def test_check_parse_command():
         return chat.parse_command(text)
 
     assert not chat.check_parse_command(no_validation).passed
+
+
+def good_parse_plus(text):
+    if any(ord(ch) < 32 and ch != "\t" for ch in text):
+        return ("error", "control characters are not allowed")
+    if text.startswith("//"):
+        return ("say", text[1:])
+    name, _, rest = text.partition(" ")
+    if name == "/me":
+        return ("me", rest.strip()) if rest.strip() else ("error", "usage: /me ACTION")
+    return chat.parse_command(text)
+
+
+def test_check_parse_command_plus_needs_the_extension():
+    assert chat.check_parse_command_plus(good_parse_plus).passed
+    assert not chat.check_parse_command_plus(chat.parse_command).passed  # the shown one
+
+    def escape_skips_the_control_check(text):
+        return ("say", text[1:]) if text.startswith("//") else good_parse_plus(text)
+
+    assert not chat.check_parse_command_plus(escape_skips_the_control_check).passed

@@ -101,3 +101,44 @@ def test_generator_check_mode_reports_how_to_fix(tmp_path):
 def test_names_imported_in_one_cell_count_in_later_cells(tmp_path):
     _notebook(tmp_path / "02-x.ipynb", "import os", "os.path.join('a', 'b')")
     assert "os.path" in modref.usage([tmp_path / "02-x.ipynb"])
+
+
+def test_a_chapters_helper_module_counts_but_shared_utilities_do_not(tmp_path):
+    helpers = tmp_path / "src" / "stdlib_book"
+    helpers.mkdir(parents=True)
+    (helpers / "mailer.py").write_text("import smtplib\nfrom stdlib_book import parts\n")
+    (helpers / "parts.py").write_text("import gzip\n")
+    (helpers / "selfcheck.py").write_text("import inspect\n")
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    _notebook(nbs / "09-5-backup.ipynb", "from stdlib_book import mailer, selfcheck")
+    _notebook(nbs / "09-2-logs.ipynb", "print(python('-m', 'stdlib_book.parts'))")
+    used = modref.usage(sorted(nbs.glob("*.ipynb")), helpers)
+    assert used["smtplib"] == [nbs / "09-5-backup.ipynb"]  # through its helper
+    assert used["gzip"] == [nbs / "09-2-logs.ipynb", nbs / "09-5-backup.ipynb"]
+    assert "inspect" not in used  # a shared utility's import is not the chapter's
+
+
+def test_the_real_page_counts_argparse_smtplib_and_gzip():
+    page = modref.render_page(ROOT)
+    for name, chapter in (("argparse", "{doc}`2 <"), ("smtplib", "{doc}`9.5 <"),
+                          ("gzip", "{doc}`9.2 <")):
+        row = page.split(f"[`{name}`]")[1].split("* - ")[0]
+        assert chapter in row, (name, row)
+
+
+def test_the_table_errors_are_listed():
+    page = modref.render_page(ROOT)
+    errors = page.split("## Where the table is wrong")[1].split("## ")[0]
+    for name in ("datetime", "pickle", "xml", "random"):
+        assert f"* - `{name}`" in errors
+    assert "zoneinfo" in errors
+
+
+def test_chapters_are_listed_in_chapter_order_not_file_name_order(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    for name in ("09-5-backup", "09-applications", "10-performance", "09-1-organiser"):
+        _notebook(tmp_path / "notebooks" / f"{name}.ipynb", "import zipfile")
+    row = modref.render_page(tmp_path).split("[`zipfile`]")[1].split("* - ")[0]
+    got = [part.split(" <")[0] for part in row.split("{doc}`")[1:]]
+    assert got == ["9", "9.1", "9.5", "10"]

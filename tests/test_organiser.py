@@ -2,7 +2,7 @@ import hashlib
 import json
 import os
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -227,3 +227,28 @@ def test_check_unique_name():
         return result
 
     assert not organiser.check_unique_name(mutating).passed
+
+
+def good_unique_name_nocase(name, taken):
+    folded = {t.casefold() for t in taken}
+    if name.casefold() not in folded:
+        return name
+    suffix = PurePosixPath(name).suffix
+    stem = name[: len(name) - len(suffix)]
+    n = 1
+    while f"{stem} ({n}){suffix}".casefold() in folded:
+        n += 1
+    return f"{stem} ({n}){suffix}"
+
+
+def test_check_unique_name_nocase_passes_right_and_fails_the_case_sensitive_rule():
+    assert organiser.check_unique_name_nocase(good_unique_name_nocase).passed
+    # the chapter's own unique_name is case-sensitive: exactly what the exercise extends
+    assert not organiser.check_unique_name_nocase(organiser.unique_name).passed
+
+    def only_the_first_clash(name, taken):  # "A (1).Txt" missed: numbered names in any case
+        if name.casefold() not in {t.casefold() for t in taken}:
+            return name
+        return organiser.unique_name(name, taken | {name})
+
+    assert not organiser.check_unique_name_nocase(only_the_first_clash).passed

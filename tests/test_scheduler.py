@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from stdlib_book.scheduler import (
+    WALL_RECHECK,
     FakeClock,
     Scheduler,
     SystemClock,
@@ -246,3 +247,61 @@ def test_daily_job_runs_at_0230_london_through_both_changes():
     ]
     assert runs[1] - runs[0] != timedelta(hours=25)  # same-zone subtraction ignores DST ...
     assert (runs[1].astimezone(UTC) - runs[0].astimezone(UTC)) == timedelta(hours=25)  # ... UTC
+
+
+# ---- the wall clock itself changes while a calendar job waits (issue 16, item 1)
+def _daily_0230(clock):
+    runs = []
+    sched = Scheduler(clock=clock)
+    sched.daily(dtime(2, 30), LONDON,
+                lambda: runs.append(datetime.fromtimestamp(clock.time(), LONDON).isoformat()))
+    return sched, runs
+
+
+def test_a_wall_clock_stepped_back_during_the_wait_runs_the_job_once_and_on_time():
+    clock = FakeClock(wall=datetime(2026, 1, 10, 2, 0, tzinfo=UTC).timestamp())
+    sched, runs = _daily_0230(clock)
+    with sched:
+        sched.run(until=600)  # 02:10: the job is planned for 02:30
+        clock.step_wall(-5)  # an NTP step back by 5 s
+        sched.run(until=86400)
+    # before the fix: ['...02:29:55+00:00', '...02:30:00+00:00'] (early, then twice)
+    assert runs == ["2026-01-10T02:30:00+00:00"]
+
+
+def test_a_wall_clock_stepped_back_just_after_a_run_does_not_run_it_again():
+    clock = FakeClock(wall=datetime(2026, 1, 10, 2, 0, tzinfo=UTC).timestamp())
+    sched, runs = _daily_0230(clock)
+    with sched:
+        sched.run(until=1801)  # 02:30:01: it has run
+        clock.step_wall(-10)  # back to 02:29:51
+        sched.run(until=1801 + 86400 + 60)
+    assert runs == ["2026-01-10T02:30:00+00:00", "2026-01-11T02:30:00+00:00"]
+
+
+def test_a_wall_clock_stepped_forward_makes_the_job_late_by_at_most_a_recheck():
+    clock = FakeClock(wall=datetime(2026, 1, 10, 1, 0, tzinfo=UTC).timestamp())
+    sched, runs = _daily_0230(clock)
+    with sched:
+        sched.run(until=600)  # 01:10
+        clock.step_wall(3600)  # stepped forward to 02:10; 02:30 is 20 min away
+        sched.run(until=3600)
+    # before the fix it ran at 03:30 wall, an hour late
+    assert len(runs) == 1
+    ran = datetime.fromisoformat(runs[0])
+    assert timedelta(0) <= ran - datetime(2026, 1, 10, 2, 30, tzinfo=UTC) \
+        <= timedelta(seconds=WALL_RECHECK)
+
+
+def test_a_suspended_machine_runs_the_missed_job_within_a_recheck_of_waking():
+    clock = FakeClock(wall=datetime(2026, 1, 10, 2, 0, tzinfo=UTC).timestamp())
+    sched, runs = _daily_0230(clock)
+    with sched:
+        sched.run(until=600)  # 02:10
+        clock.suspend(3600)  # asleep until 03:10 by the wall clock
+        sched.run(until=600 + WALL_RECHECK)
+    # before the fix it ran at 03:30 wall (20 min of monotonic time later)
+    assert len(runs) == 1
+    ran = datetime.fromisoformat(runs[0])
+    assert ran - datetime(2026, 1, 10, 3, 10, tzinfo=UTC) <= timedelta(seconds=WALL_RECHECK)
+    assert sched.next_run_wall(sched.jobs[0]).isoformat() == "2026-01-11T02:30:00+00:00"

@@ -180,3 +180,79 @@ def test_every_redirect_hop_waits_for_the_rate_limiter(site, monkeypatch):
     page = crawler.fetch(url + "/loop")
     assert page.error and len(requests) >= 3
     assert len(waits) == len(requests)
+
+
+# ---- robots.txt as RFC 9309 §2.3.1 asks (issue 16, item 2)
+def _robots_answering(code):
+    class Answer(sc.site_handler()):
+        def do_GET(self):  # noqa: N802
+            if self.path == "/robots.txt":
+                self.send_error(code)
+            else:
+                super().do_GET()
+    return Answer
+
+
+@pytest.mark.parametrize("code", [500, 503])
+def test_robots_answering_5xx_allows_nothing(tmp_path, code):
+    sc.make_site(tmp_path, 5, seed=1)
+    with serve_http(_robots_answering(code), directory=tmp_path) as url:
+        c = sc.crawl(url)
+    # before the fix every page was fetched
+    assert c.pages == {} and c.robots_blocked == {url + "/"}
+    assert c.robots_note == f"unreachable (HTTP {code}): nothing allowed"
+
+
+def test_robots_answering_404_still_allows_everything(tmp_path):
+    sc.make_site(tmp_path, 5, seed=1)
+    with serve_http(_robots_answering(404), directory=tmp_path) as url:
+        c = sc.crawl(url)
+    assert f"{url}/private/admin.html" in c.pages
+
+
+def test_robots_unreachable_is_a_usage_error_that_says_why(tmp_path, capsys):
+    with serve_http(directory=tmp_path) as url:
+        pass  # nothing listens there any more
+    with pytest.raises(SystemExit) as exc:
+        sc.main([url, "--timeout", "2"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "robots.txt unreachable" in err
+
+
+def test_robots_redirected_to_another_authority_is_followed_and_obeyed(tmp_path):
+    sc.make_site(tmp_path / "site", 10, seed=1)
+    (tmp_path / "site" / "robots.txt").unlink()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "robots.txt").write_text(
+        "User-agent: *\nDisallow: /private/\n", encoding="utf-8")
+    with serve_http(directory=tmp_path / "other") as other:
+        class RedirectsRobots(sc.site_handler()):
+            def do_GET(self):  # noqa: N802
+                if self.path == "/robots.txt":  # another port: another authority
+                    self._redirect(301, other + "/robots.txt")
+                else:
+                    super().do_GET()
+
+        with serve_http(RedirectsRobots, directory=tmp_path / "site") as url:
+            c = sc.crawl(url)
+    # before the fix the redirect was refused and everything was allowed
+    assert f"{url}/private/admin.html" in c.robots_blocked
+    assert not [u for u in c.pages if "/private/" in u]
+    assert c.robots_note == f"read (redirected to {other}/robots.txt)"
+
+
+def test_robots_redirecting_more_than_five_times_is_unavailable(tmp_path):
+    sc.make_site(tmp_path, 5, seed=1)
+
+    class Hops(sc.site_handler()):
+        def do_GET(self):  # noqa: N802
+            if self.path.startswith("/robots"):
+                n = int(self.path.removeprefix("/robots").removesuffix(".txt") or 0)
+                self._redirect(302, f"/robots{n + 1}.txt")
+            else:
+                super().do_GET()
+
+    with serve_http(Hops, directory=tmp_path) as url:
+        c = sc.crawl(url)
+    assert c.robots_note.startswith("unavailable (HTTP 302)")
+    assert f"{url}/private/admin.html" in c.pages

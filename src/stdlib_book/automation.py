@@ -4,13 +4,15 @@
   process tree, not just the direct child (POSIX: a new session, then
   ``os.killpg``);
 * :func:`process_alive` tells a live process from a finished (or zombie) one;
-* :func:`run_tool` integrates a command-line tool: no shell, a timeout, text
-  output, and an exception that carries the tool's own error message;
+* :func:`run_tool` integrates a command-line tool: no shell, a timeout that
+  ends its whole tree, text output, and an exception that carries the tool's
+  own error message;
 * ``check_*`` functions are the self-checks of the chapter's exercises.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -41,8 +43,17 @@ def run_tree(
 
     The child starts in a new session, so it leads a process group that its
     children join. On timeout the group gets ``SIGTERM`` (a chance to clean up),
-    then ``SIGKILL`` after ``grace`` seconds. A descendant that starts its own
-    session (a daemon) escapes any group; only a container or cgroup catches that.
+    then ``SIGKILL`` after ``grace`` seconds.
+
+    The escape: a descendant that starts its own session (a daemon, ``setsid``)
+    leaves the group, survives the kill and may still hold the output pipes.
+    ``run_tree`` then waits at most :data:`PIPE_DRAIN` more seconds for them to
+    close, raises ``TimeoutExpired`` with the output read so far and a note
+    saying so, and leaves that process running: only a container or a cgroup
+    (``systemd-run --scope``) catches it.
+
+    POSIX only (Linux, macOS): on Windows it raises :class:`NotImplementedError`
+    with a message saying what to use instead.
 
     >>> run_tree([sys.executable, "-c", "print('hi')"], timeout=30).stdout
     'hi\\n'
@@ -52,7 +63,10 @@ def run_tree(
     ValueError: timeout must be a positive number of seconds, got 0
     """
     if os.name != "posix":  # pragma: no cover - the book's CI is POSIX
-        raise NotImplementedError("run_tree uses process groups, which need POSIX")
+        raise NotImplementedError(
+            "run_tree needs POSIX process groups (Linux, macOS); on Windows use "
+            "subprocess.run(..., timeout=...), which ends only the direct child, "
+            "or a Job Object (pywin32) to end the whole tree")
     if not timeout or timeout <= 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout}")
     with subprocess.Popen(
@@ -70,12 +84,32 @@ def run_tree(
             out, err = proc.communicate(input, timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill_group(proc, grace)
-            out, err = proc.communicate()  # every writer is gone, so the pipes close
+            try:  # every writer in the group is gone, so the pipes close ...
+                out, err = proc.communicate(timeout=PIPE_DRAIN)
+            except subprocess.TimeoutExpired as still_open:  # ... unless one escaped
+                out, err = (_text(still_open.output), _text(still_open.stderr))
+                expired = subprocess.TimeoutExpired(proc.args, timeout, out, err)
+                expired.add_note(
+                    f"a descendant outside the process group (it called setsid) still "
+                    f"holds the output pipes after {PIPE_DRAIN} s; it was not killed")
+                raise expired from None
             raise subprocess.TimeoutExpired(proc.args, timeout, out, err) from None
         except BaseException:  # KeyboardInterrupt too: never leave the tree behind
             _kill_group(proc, 0)
             raise
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+#: After the group is killed, how long :func:`run_tree` waits for the output
+#: pipes to close before it gives up on a descendant that escaped the group.
+PIPE_DRAIN = 1.0
+
+
+def _text(data: bytes | str | None) -> str:
+    # POSIX communicate() attaches the partial output as bytes, even with text=True
+    if data is None:
+        return ""
+    return data if isinstance(data, str) else data.decode("utf-8", "replace")
 
 
 def _kill_group(proc: subprocess.Popen[str], grace: float) -> None:
@@ -125,15 +159,29 @@ def process_alive(pid: int) -> bool:
 
 def kill_and_reap(pid: int, timeout: float = 10) -> bool:
     """Kill ``pid`` if it still runs and wait until it is gone; return whether it
-    was running. For cleaning up after a demonstration of a leaked process."""
+    was running. For cleaning up after a demonstration of a leaked process.
+
+    "Gone" includes a zombie: a killed process that is not our child can only be
+    collected by its parent, and where that parent never collects (an orphan in
+    a container whose PID 1 is not an init), it stays a zombie for good; waiting
+    for it to vanish would never end."""
     try:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:
             return False
         proc.kill()
-        proc.wait(timeout)
     except psutil.NoSuchProcess:
         return False
+    try:
+        deadline = time.monotonic() + timeout
+        while proc.status() != psutil.STATUS_ZOMBIE:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"process {pid} still runs {timeout} s after SIGKILL")
+            time.sleep(0.01)
+        with contextlib.suppress(psutil.Error, ChildProcessError):
+            proc.wait(0)  # collect it if it is our own child
+    except psutil.NoSuchProcess:
+        pass
     return True
 
 
@@ -150,6 +198,11 @@ def run_tool(
     """Run an external tool and return its standard output, or raise
     :class:`ToolError` naming the tool, its exit code and its own error text.
 
+    A tool that cannot be run (not found, not executable, a missing ``cwd``) is a
+    :class:`ToolError` that says which. On POSIX the timeout ends the tool's
+    whole process tree (through :func:`run_tree`), not just the tool. The tool
+    runs with ``NO_COLOR=1``, so no colour codes reach the captured text.
+
     >>> run_tool([sys.executable, "-c", "print(6 * 7)"])
     '42\\n'
     >>> run_tool([sys.executable, "-c", "import sys; sys.exit('disk full')"])
@@ -165,17 +218,35 @@ def run_tool(
     if not args:
         raise ValueError("argv must name a program")
     name = "python" if args[0] == sys.executable else Path(args[0]).name
+    if cwd is not None and not Path(cwd).is_dir():
+        raise ToolError(f"{name}: working directory {os.fspath(cwd)!r} does not exist "
+                        "or is not a directory")
     try:
-        done = subprocess.run(args, capture_output=True, text=True, encoding="utf-8",
-                              timeout=timeout, cwd=cwd, check=True)
-    except FileNotFoundError:
+        # The output is captured, so ask for plain text: Python 3.14's json.tool
+        # and argparse colour their output when FORCE_COLOR is set, as Jupyter
+        # kernels set it; NO_COLOR wins over it.
+        env = {**os.environ, "NO_COLOR": "1"}
+        if os.name == "posix":  # a timeout ends the tool's whole process tree
+            done = run_tree(args, timeout=timeout, cwd=cwd, env=env)
+        else:  # pragma: no cover - Windows: only the direct child is ended
+            done = subprocess.run(args, capture_output=True, text=True, encoding="utf-8",
+                                  timeout=timeout, cwd=cwd, env=env)
+    except FileNotFoundError as exc:
+        if cwd is not None and exc.filename == os.fspath(cwd):  # removed meanwhile
+            raise ToolError(f"{name}: working directory {exc.filename!r} does not exist") \
+                from None
         raise ToolError(f"{name}: not found (is it installed and on PATH?)") from None
+    except PermissionError:
+        raise ToolError(f"{name}: permission denied (is it executable? "
+                        f"chmod +x {args[0]})") from None
+    except OSError as exc:  # e.g. ENOEXEC: a file that is not a program
+        raise ToolError(f"{name}: cannot be run: {exc.strerror}") from None
     except subprocess.TimeoutExpired:
         raise ToolError(f"{name}: no answer within {timeout} s") from None
-    except subprocess.CalledProcessError as exc:
-        detail = (exc.stderr or exc.stdout or "").strip().splitlines()
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout or "").strip().splitlines()
         why = detail[-1] if detail else "(no output)"
-        raise ToolError(f"{name} failed with exit code {exc.returncode}: {why}") from None
+        raise ToolError(f"{name} failed with exit code {done.returncode}: {why}")
     return done.stdout
 
 

@@ -422,5 +422,31 @@ def check_parse_command(func) -> Feedback:
     return run_checks("parse_command", body)
 
 
+def check_parse_command_plus(func) -> Feedback:
+    """Check ``func(text)``: :func:`parse_command` extended with two commands it
+    does not know: ``/me ACTION`` gives ``("me", action)`` (``usage: /me ACTION``
+    when empty), and a line starting with ``//`` is a message that starts with
+    one slash (``"//etc"`` gives ``("say", "/etc")``). Everything else, control
+    characters included, behaves as before."""
+    new = {"/me waves": ("me", "waves"), "/me   waves  hello ": ("me", "waves  hello"),
+           "//etc/hosts is a file": ("say", "/etc/hosts is a file"), "//": ("say", "/")}
+    errors = ["/me", "/me   ", "/me", "//bell", "/meow"]
+    old = ["hello", "/who", "/msg bob hi", "/nick ann", "/nick a b", "/dance", "tab\tok"]
+
+    def body(c: Checker) -> None:
+        for text, want in new.items():
+            c.expect(repr(text), lambda t=text: tuple(func(t)), want)
+        for text in errors:
+            c.expect(f"{text!r} is an error", lambda t=text: func(t)[0], "error")
+        for text in old:
+            want = parse_command(text)
+            if want[0] == "error":
+                c.expect(f"{text!r} is still an error", lambda t=text: func(t)[0], "error")
+            else:
+                c.expect(f"{text!r} as before", lambda t=text: tuple(func(t)), want)
+
+    return run_checks("parse_command_plus", body)
+
+
 if __name__ == "__main__":
     sys.exit(main())

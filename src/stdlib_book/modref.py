@@ -8,7 +8,11 @@ reader could doubt is *computed* when the page is generated, not typed:
   of the interpreter that generates the page;
 * which chapters use it: the ``import`` statements (and ``module.sub``
   attribute chains) in the code cells of ``notebooks/*.ipynb``, read with
-  :mod:`ast`, so a new chapter shows up the next time the page is generated.
+  :mod:`ast`, so a new chapter shows up the next time the page is generated;
+  plus the imports of the chapter's own helper modules (``stdlib_book.backup``
+  for section 9.5, named in an import or a ``python -m`` string), because what
+  a chapter teaches through a helper is still taught. The shared utilities
+  that every chapter uses (:data:`SHARED_HELPERS`) are not counted.
 
 ``python tools/gen_modref.py`` (``make reference``) writes the page; a test
 fails when the committed page differs from what the generator produces.
@@ -258,23 +262,77 @@ def chapter_of(notebook: Path) -> str:
     return f"{int(major)}.{int(minor)}" if minor else str(int(major))
 
 
-def usage(notebooks: Iterable[Path]) -> dict[str, list[Path]]:
+#: Package modules that serve every chapter (checks, display, child processes,
+#: local servers): their imports are not counted as a chapter's.
+SHARED_HELPERS = frozenset({"selfcheck", "source", "commands", "timing", "plotting",
+                            "servers", "cli"})
+
+_HELPER_NAME = re.compile(r"\bstdlib_book\.(\w+)")
+
+
+def _helper_modules(names: set[str], sources: str, helpers: Path) -> set[str]:
+    """The chapter helper modules a notebook uses, and those they import in turn."""
+    todo = {n.split(".")[1] for n in names if n.startswith("stdlib_book.")}
+    todo |= set(_HELPER_NAME.findall(sources))
+    found: set[str] = set()
+    while todo:
+        name = todo.pop()
+        path = helpers / f"{name}.py"
+        if name in found or name in SHARED_HELPERS or not path.is_file():
+            continue
+        found.add(name)
+        todo |= {n.split(".")[1] for n in modules_used(path.read_text(encoding="utf-8"))
+                 if n.startswith("stdlib_book.") and n.count(".") >= 1}
+    return found
+
+
+def usage(notebooks: Iterable[Path], helpers: Path | None = None) -> dict[str, list[Path]]:
     """``{module: [notebook, ...]}`` for every module the notebooks' code cells
     use, notebooks in file-name order. A cell that is not valid Python is an
-    error naming the notebook and cell, rather than a silently missed import."""
+    error naming the notebook and cell, rather than a silently missed import.
+
+    With ``helpers`` (the package's source directory), the imports of each
+    chapter's own helper modules count too (see the module docstring)."""
     used: dict[str, list[Path]] = defaultdict(list)
     for notebook in sorted(notebooks):
         names: set[str] = set()
         bound: dict[str, str] = {}
+        sources = []
         for index, source in _code_cells(notebook):
+            sources.append(source)
             try:
                 names |= modules_used(source, bound)
             except SyntaxError as exc:
                 raise ValueError(f"{notebook.name}, cell {index}: not valid Python "
                                  f"({exc.msg}, line {exc.lineno})") from None
+        if helpers is not None:
+            for helper in _helper_modules(names, "\n".join(sources), helpers):
+                names |= {n for n in modules_used((helpers / f"{helper}.py").read_text(
+                    encoding="utf-8")) if not n.startswith("stdlib_book")}
         for name in names:
             used[name].append(notebook)
     return dict(used)
+
+
+#: Where the seed table's own words are wrong or dangerously incomplete: the
+#: module, what the table says, and what is true. (The "What it is for" column
+#: of the page is this book's rewrite; this list says why it was rewritten.)
+TABLE_ERRORS: tuple[tuple[str, str, str], ...] = (
+    ("datetime", "\"time zone handling\"",
+     "datetime alone has only fixed UTC offsets (datetime.timezone); named zones with "
+     "daylight-saving rules need zoneinfo (3.9+), and on Windows the tzdata package "
+     "(chapter 8)."),
+    ("pickle", "\"object serialization, data persistence\"",
+     "Unpickling runs code chosen by whoever wrote the data: never load untrusted "
+     "pickles; the pickle documentation opens with this warning."),
+    ("xml", "\"parsing ... XML documents\"",
+     "The xml documentation warns that its parsers are not secure against maliciously "
+     "constructed data (entity expansion); parse untrusted XML with care "
+     "(the third-party defusedxml)."),
+    ("random", "\"random number generation\"",
+     "random is predictable by design (Mersenne Twister): never for passwords, tokens "
+     "or keys; use secrets (chapter 6)."),
+)
 
 
 # -- the page -----------------------------------------------------------------------
@@ -289,7 +347,8 @@ def _chapters(notebooks: list[Path], root: Path) -> str:
     if not notebooks:
         return "-"
     links = []
-    for nb in notebooks:
+    # chapter order: 9 before 9.1 (file names would put 09-applications after 09-5)
+    for nb in sorted(notebooks, key=lambda n: tuple(map(int, chapter_of(n).split(".")))):
         doc = nb.relative_to(root).with_suffix("").as_posix()
         links.append(f"{{doc}}`{chapter_of(nb)} </{doc}>`")
     return ", ".join(links)
@@ -302,7 +361,7 @@ def _cell(text: str) -> str:
 def render_page(root: Path) -> str:
     """The Markdown of book/modules.md for the repository at ``root``."""
     notebooks = sorted((root / "notebooks").glob("*.ipynb"))
-    used = usage(notebooks)
+    used = usage(notebooks, root / "src" / "stdlib_book")
     rows = Counter(SEED_ROWS)
     repeated = {name: n for name, n in rows.items() if n > 1}
     third_party = [m for m in MODULES if not in_stdlib(m.module)]
@@ -311,8 +370,11 @@ def render_page(root: Path) -> str:
         "This is the article's companion table *Python Modules and Their Uses*, checked. "
         "The column **Standard library** is computed from `sys.stdlib_module_names` "
         "when the page is generated; **Used in chapter** lists the chapters whose code "
-        "imports the module (found by reading every code cell with `ast`; modules used only "
-        "inside the book's helper package are not counted). "
+        "use the module, found by reading every code cell with `ast`, and counting too "
+        "the imports of the chapter's own helper module (such as `stdlib_book.backup` for "
+        "section 9.5, which sends mail with `smtplib`), since what a helper does is what "
+        "the chapter teaches; the shared utilities every chapter uses ("
+        + ", ".join(f"`{n}`" for n in sorted(SHARED_HELPERS)) + ") are not counted. "
         "The page is generated by `make reference`, and a test fails if it is out of date, "
         "so neither column can drift from the book.",
         "",
@@ -324,6 +386,22 @@ def render_page(root: Path) -> str:
         "(the table does not say so): "
         + ", ".join(f"`{m.name}`" for m in third_party) + ". "
         "See also {ref}`ch01-module-table`, where the table's descriptions are checked.",
+        "",
+        "## Where the table is wrong",
+        "",
+        "The column **What it is for** below is this book's own; these rows of the "
+        "article's table say something false or leave out a danger:",
+        "",
+        "```{list-table}",
+        ":header-rows: 1",
+        ":widths: 15 30 55",
+        "",
+        "* - Module",
+        "  - The table says",
+        "  - In fact",
+        *[line for name, says, fact in TABLE_ERRORS
+          for line in (f"* - `{name}`", f"  - {_cell(says)}", f"  - {_cell(fact)}")],
+        "```",
         "",
         "## The table, verified",
         "",

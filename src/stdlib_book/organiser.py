@@ -435,5 +435,24 @@ def check_unique_name(func) -> Feedback:
     return run_checks("unique_name", body)
 
 
+def check_unique_name_nocase(func) -> Feedback:
+    """Check ``func(name, taken)``: :func:`unique_name` for a case-insensitive file
+    system (macOS's APFS and Windows's NTFS by default), where ``Invoice.PDF`` and
+    ``invoice.pdf`` are one file. A name is taken if it equals a taken name after
+    ``str.casefold``; the caller's spelling is kept."""
+
+    def body(c: Checker) -> None:
+        c.expect("free name kept", lambda: func("Photo.JPG", {"notes.txt"}), "Photo.JPG")
+        c.expect("same name in other case clashes",
+                 lambda: func("Invoice.PDF", {"invoice.pdf"}), "Invoice (1).PDF")
+        c.expect("numbered names clash in any case too",
+                 lambda: func("a.txt", {"A.TXT", "A (1).Txt"}), "a (2).txt")
+        c.expect("taken not changed", lambda: (lambda t: (func("B.png", t), t))({"b.png"}),
+                 ("B (1).png", {"b.png"}))
+        c.expect("no suffix", lambda: func("readme", {"README"}), "readme (1)")
+
+    return run_checks("unique_name_nocase", body)
+
+
 if __name__ == "__main__":
     sys.exit(main())

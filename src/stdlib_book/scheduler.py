@@ -12,7 +12,13 @@ What ``sched`` does not give you, and this module does:
   task never overlaps itself (a slot that comes round while the previous run is
   still busy is skipped and logged);
 * **calendar tasks** ("every day at 02:30 Europe/London") that stay right across
-  daylight-saving changes (see :func:`next_daily`);
+  daylight-saving changes (see :func:`next_daily`) and across changes of the wall
+  clock itself: a calendar job is due when the *wall clock* reaches its target,
+  the loop re-reads the wall clock at least every :data:`WALL_RECHECK` seconds
+  (cron checks once a minute), and the next target is planned strictly after the
+  previous one, so a clock stepped back never runs a job twice, and a clock
+  stepped forward or a suspended machine (Linux's monotonic clock stops during
+  suspend) makes a job late by at most :data:`WALL_RECHECK` seconds;
 * **a clean stop**: :meth:`Scheduler.stop` wakes the loop at once, waits for
   running tasks and leaves no thread behind;
 * **an injectable clock**, so tests drive hours of schedule in microseconds with
@@ -34,6 +40,10 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 log = logging.getLogger("stdlib_book.scheduler")
+
+#: The longest the loop waits, while a calendar job is scheduled, before it reads
+#: the wall clock again (cron checks once a minute).
+WALL_RECHECK = 60.0
 
 LocalKind = Literal["normal", "nonexistent", "ambiguous"]
 
@@ -89,6 +99,26 @@ class FakeClock:
             raise ValueError(f"seconds must not be negative, got {seconds}")
         with self._lock:
             self._now += seconds
+
+    def step_wall(self, seconds: float) -> None:
+        """Step the wall clock alone, forward or back (an NTP step, an admin's ``date -s``).
+
+        >>> clock = FakeClock(wall=1000.0)
+        >>> clock.step_wall(-5)
+        >>> clock.monotonic(), clock.time()
+        (0.0, 995.0)
+        """
+        with self._lock:
+            self._wall_offset += seconds
+
+    def suspend(self, seconds: float) -> None:
+        """A suspended machine: the wall clock moves on, the monotonic clock does not.
+
+        (Linux's ``CLOCK_MONOTONIC`` stops during suspend; ``CLOCK_BOOTTIME`` does not.)
+        """
+        if seconds < 0:
+            raise ValueError(f"seconds must not be negative, got {seconds}")
+        self.step_wall(seconds)
 
     def wait(self, event: threading.Event, timeout: float) -> bool:
         if event.is_set():
@@ -180,7 +210,8 @@ class Job:
     daily: tuple[dtime, ZoneInfo] | None = None  # calendar jobs
     anchor: float = 0.0  # monotonic time of slot 0 (fixed-rate jobs)
     slot: int = 0
-    next_run: float = 0.0  # monotonic deadline
+    next_run: float = 0.0  # monotonic deadline (for calendar jobs: an estimate)
+    target: float | None = None  # calendar jobs: wall-clock (epoch) time of the next run
     runs: int = 0
     failures: int = 0
     skipped: int = 0
@@ -273,6 +304,8 @@ class Scheduler:
 
     def next_run_wall(self, job: Job) -> datetime:
         """When ``job`` runs next, as an aware UTC datetime (for display)."""
+        if job.target is not None:
+            return datetime.fromtimestamp(job.target, UTC)
         delay = job.next_run - self.clock.monotonic()
         return datetime.fromtimestamp(self.clock.time() + delay, UTC)
 
@@ -280,8 +313,9 @@ class Scheduler:
     def run_pending(self) -> int:
         """Start every job that is due now; return how many were started."""
         now = self.clock.monotonic()
+        wall = self.clock.time()
         with self._lock:
-            due = [job for job in self._jobs if job.next_run <= now]
+            due = [job for job in self._jobs if _is_due(job, now, wall)]
         started = 0
         for job in due:
             started += self._start(job, now)
@@ -295,8 +329,11 @@ class Scheduler:
             now = self.clock.monotonic()
             if until is not None and now >= until:
                 return
+            wall = self.clock.time()
             with self._lock:
-                deadlines = [job.next_run for job in self._jobs]
+                deadlines = [job.next_run if job.target is None
+                             else now + min(job.target - wall, WALL_RECHECK)
+                             for job in self._jobs]
             target = min(deadlines, default=math.inf)
             if until is not None:
                 target = min(target, until)
@@ -388,9 +425,19 @@ class Scheduler:
         assert job.daily is not None
         at, zone = job.daily
         wall_now = self.clock.time()
-        # strictly after now: a run that just happened is never planned again
-        target = next_daily(datetime.fromtimestamp(wall_now, UTC), at, zone)
-        job.next_run = self.clock.monotonic() + (target.timestamp() - wall_now)
+        # Strictly after now *and* after the previous target: when the wall clock
+        # was stepped back after a run, the run that just happened is not planned
+        # again.
+        after = wall_now if job.target is None else max(wall_now, job.target)
+        target = next_daily(datetime.fromtimestamp(after, UTC), at, zone).timestamp()
+        job.target = target
+        job.next_run = self.clock.monotonic() + (target - wall_now)
+
+
+def _is_due(job: Job, now: float, wall: float) -> bool:
+    # A calendar job is due by the wall clock, read now; an interval job by the
+    # monotonic clock.
+    return job.next_run <= now if job.target is None else job.target <= wall
 
 
 def _name_of(func: Callable[[], object]) -> str:

@@ -4,7 +4,10 @@ It crawls one site and reports its pages, titles, redirects and broken links.
 Being polite is not optional for a crawler, so by default it:
 
 * reads ``/robots.txt`` first (with :mod:`urllib.robotparser`) and never
-  fetches a path that it disallows, honouring ``Crawl-delay`` too;
+  fetches a path that it disallows, honouring ``Crawl-delay`` too; as RFC 9309
+  asks, it follows up to five redirects for robots.txt, even to another host
+  (http to https is the common case), and when robots.txt is unreachable (a 5xx
+  answer, a timeout, no connection) it fetches nothing;
 * spaces its requests at least ``--delay`` seconds apart, however many
   threads it uses (a shared :class:`RateLimiter`);
 * stays on the start URL's host, refusing even a *redirect* that leaves it;
@@ -174,6 +177,13 @@ class _StayOnHost(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+class _RobotsRedirects(urllib.request.HTTPRedirectHandler):
+    """robots.txt may redirect anywhere (RFC 9309 §2.3.1.2: follow at least five
+    redirects, across authorities too); its rules still apply to the start host."""
+
+    max_redirections = 5
+
+
 class _RateLimited(urllib.request.BaseHandler):
     """Make *every* request the opener sends wait for the limiter, including
     each hop of a redirect, which urllib sends on its own."""
@@ -205,6 +215,7 @@ class Crawl:
     pages: dict[str, Page] = field(default_factory=dict)
     referrers: dict[str, set[str]] = field(default_factory=dict)
     robots_blocked: set[str] = field(default_factory=set)
+    robots_note: str = ""  # how robots.txt was read (see Crawler._read_robots)
     offsite: set[str] = field(default_factory=set)
     not_visited: set[str] = field(default_factory=set)  # over --max-pages
 
@@ -240,6 +251,9 @@ class Crawler:
         self.limiter = RateLimiter(delay)
         self.opener = urllib.request.build_opener(_StayOnHost(self.start),
                                                   _RateLimited(self.limiter))
+        self.robots_opener = urllib.request.build_opener(_RobotsRedirects(),
+                                                         _RateLimited(self.limiter))
+        self.robots_note = "not read (obey_robots=False)"
         self.robots = self._read_robots() if obey_robots else None
         robot_delay = self.robots.crawl_delay(user_agent) if self.robots else None
         self.limiter.interval = max(delay, float(robot_delay or 0))
@@ -250,22 +264,34 @@ class Crawler:
         return self.opener.open(request, timeout=self.timeout)
 
     def _read_robots(self) -> urllib.robotparser.RobotFileParser:
-        """Fetch robots.txt through our own opener (with our User-Agent and
-        timeout, which ``RobotFileParser.read`` would not use), and apply the
-        same rules as ``read``: 401/403 forbid everything, other errors allow
-        everything."""
+        """Fetch robots.txt through our own opener (with our User-Agent, timeout
+        and rate limit, which ``RobotFileParser.read`` would not use) and apply
+        RFC 9309 §2.3.1: follow up to five redirects, to any host; 401/403
+        forbid everything (as ``read`` does), other 4xx allow everything
+        ("unavailable"); 5xx and network errors forbid everything
+        ("unreachable"). :attr:`robots_note` says which case applied."""
         rp = urllib.robotparser.RobotFileParser(urllib.parse.urljoin(self.start, "/robots.txt"))
+        request = urllib.request.Request(rp.url, headers={"User-Agent": self.user_agent})  # noqa: S310
         try:
-            with self._open(rp.url) as response:
+            with self.robots_opener.open(request, timeout=self.timeout) as response:
                 rp.parse(response.read(MAX_BYTES).decode("utf-8", "replace").splitlines())
+                final = response.url
+            self.robots_note = "read" + ("" if final == rp.url else f" (redirected to {final})")
         except urllib.error.HTTPError as exc:
+            exc.close()
             if exc.code in (401, 403):
                 rp.disallow_all = True
-            else:
+                self.robots_note = f"HTTP {exc.code}: nothing allowed"
+            elif exc.code >= 500:
+                rp.disallow_all = True
+                self.robots_note = f"unreachable (HTTP {exc.code}): nothing allowed"
+            else:  # 4xx, or more than five redirects: "unavailable"
                 rp.allow_all = True
-            exc.close()
-        except (urllib.error.URLError, OSError):
-            rp.allow_all = True
+                self.robots_note = f"unavailable (HTTP {exc.code}): everything allowed"
+        except (urllib.error.URLError, OSError) as exc:
+            rp.disallow_all = True
+            reason = getattr(exc, "reason", exc)
+            self.robots_note = f"unreachable ({reason}): nothing allowed"
         return rp
 
     def allowed(self, url: str) -> bool:
@@ -299,7 +325,7 @@ class Crawler:
         return page
 
     def run(self) -> Crawl:
-        crawl = Crawl(self.start)
+        crawl = Crawl(self.start, robots_note=self.robots_note)
         if not self.allowed(self.start):
             crawl.robots_blocked.add(self.start)
             return crawl
@@ -502,7 +528,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     if not c.pages and c.robots_blocked:
-        parser.error(f"robots.txt does not allow fetching {c.start}")
+        parser.error(f"robots.txt does not allow fetching {c.start} "
+                     f"(robots.txt {c.robots_note})")
     if args.json:
         print(json.dumps({
             "pages": {u: {"status": p.status, "title": p.title, "error": p.error}

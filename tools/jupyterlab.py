@@ -24,7 +24,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BINDER = ROOT / "_build" / "binder-env"
+BINDER = Path(os.environ.get("BINDER_ENV", ROOT / "_build" / "binder-env"))
 SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},

@@ -28,6 +28,8 @@ BINDER = Path(os.environ.get("BINDER_ENV", ROOT / "_build" / "binder-env"))
 SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
+    # Run All must not write the notebook (the default autosaves every 120 s).
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
 }
 
 
@@ -75,7 +77,7 @@ def running_lab(root: Path, *, env_extra: dict[str, str] | None = None, timeout:
         env["JUPYTER_PREFER_ENV_PATH"] = "1"
         env.update(env_extra or {})
         # Every cell in the page (no windowing), so the checks see them all;
-        # no "get notified about news" pop-up over the screenshots.
+        # no "get notified about news" pop-up over the screenshots; no autosave.
         for plugin, values in SETTINGS.items():
             path = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / f"{plugin}.jupyterlab-settings"
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -125,18 +125,21 @@ RUN_ALL = """async ([name, timeout]) => {
   const panel = await app.commands.execute('docmanager:open', {path: name, factory: 'Notebook'});
   await panel.context.ready;
   await panel.sessionContext.ready;
+  const statuses = [];
+  panel.sessionContext.statusChanged.connect((_, status) => statuses.push(status));
   const started = performance.now();
-  await app.commands.execute('notebook:run-all-cells');
+  const finished = await app.commands.execute('notebook:run-all-cells');
   const kernel = panel.sessionContext.session.kernel;
   while (kernel.status !== 'idle' ||
          panel.content.widgets.some(c => c.model.type === 'code' &&
                                           c.model.executionState === 'running')) {
     if (performance.now() - started > timeout) {
-      return {kernel: kernel.name, seconds: timeout / 1000, timedOut: true};
+      return {kernel: kernel.name, seconds: timeout / 1000, timedOut: true, finished, statuses};
     }
     await new Promise(r => setTimeout(r, 200));
   }
-  return {kernel: kernel.name, seconds: (performance.now() - started) / 1000, timedOut: false};
+  return {kernel: kernel.name, seconds: (performance.now() - started) / 1000, timedOut: false,
+          finished, statuses: [...new Set(statuses)]};
 }"""
 
 CELLS = """() => {
@@ -210,6 +213,9 @@ def test_chapter_runs_and_reads_well_in_jupyterlab(lab_page, workdir, name):
     problems = list(lab_page.problems)
 
     assert run["kernel"] in ("python3", "stdlib-book-binder"), run
+    lost = {"restarting", "autorestarting", "dead"} & set(run["statuses"])
+    if lost:
+        problems.append(f"the kernel was lost during Run All: {run['statuses']}")
     if run["timedOut"]:
         problems.append(f"still running after {RUN_TIMEOUT_MS / 1000:.0f} s")
     for cell in cells:
@@ -266,6 +272,7 @@ def test_chapter_runs_and_reads_well_in_jupyterlab(lab_page, workdir, name):
 
 
 def test_jupyterlab_loads_without_console_errors(lab_page):
+    print("\n".join(["JupyterLab's start-up console:", *lab_page.startup_console]))
     errors = [line for line in lab_page.startup_console if line.startswith("error")]
     assert not errors, errors
 

@@ -7,6 +7,12 @@ workspace directories are private temporary ones, so nothing from the user's
 ``~/.jupyter`` leaks in and nothing is written there. On exit it asks the
 server to shut down (which shuts down its kernels), waits, kills the process
 group if it must, and checks that the port is closed and no process is left.
+
+Port 0: jupyter_server (2.21) binds port 0 to learn a free port, closes that
+socket and listens on the port again, so another process could take it in
+between; with ``--port-retries=0`` that ends the server at once with a clear
+error instead of a hang. The port is read back from the server's info file
+(``jpserver-<pid>.json`` in the private runtime directory).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ CHROOT_PACKAGES := make ca-certificates $(foreach v,$(PYTHONS),python$(v) python
 
 .PHONY: help venv binder-env chromium book serve test checks lint unit nbval notebooks \
         notebooks-clean test-one-cpu test-pythons pythons-chroot book-strict browser \
-        pdf pdf-check outputs reference bench clean
+        pdf pdf-check outputs reference bench clean lab jupyterlab
 
 help:
 	@echo "make book          build the HTML book into _build/html"
@@ -49,6 +49,7 @@ help:
 	@echo "                   twice and compared (on one CPU), the parallel chapters again on"
 	@echo "                   every CPU, strict build, browser, PDF"
 	@echo "make test-pythons  unit tests and nbval under Python $(PYTHONS) (Debian sid chroot, root)"
+	@echo "make lab           JupyterLab on the notebooks (127.0.0.1), in the environment Binder builds"
 	@echo "make pdf           the whole book as one PDF: _build/pdf/book.pdf"
 	@echo "make outputs       re-execute every notebook and store its outputs"
 	@echo "make reference     regenerate book/modules.md from the package data and the notebooks"
@@ -169,6 +170,16 @@ book-strict: $(STAMP)
 browser: $(STAMP) $(CHROMIUM)
 	@test -f _build/html/index.html || $(MAKE) book-strict
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/browser/test_book_in_browser.py $(BROWSER_ARGS)
+
+# JupyterLab on the notebooks in the environment Binder builds (requirements.txt
+# alone), on 127.0.0.1 only; it prints its address with a token. Ctrl+C stops it.
+lab: $(BINDER)/.installed
+	$(BINDER)/bin/jupyter lab --ip=127.0.0.1 notebooks/
+
+# Every chapter run in JupyterLab in headless Chromium (not yet part of make test:
+# see tests/browser/test_notebooks_in_jupyterlab.py); screenshots in _build/screenshots.
+jupyterlab: $(STAMP) $(BINDER)/.installed $(CHROMIUM)
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/browser/test_notebooks_in_jupyterlab.py
 
 pdf: $(STAMP) $(CHROMIUM)
 	@test -f _build/html/index.html || $(MAKE) book-strict

@@ -109,3 +109,8 @@ def test_c_parts_found_where_the_work_is_done():
     child = "_winapi" if sys.platform == "win32" else "_posixsubprocess"
     assert child in overview.c_accelerators("subprocess")
     assert overview.describe("sched") == "Python"
+
+
+def test_describe_short_names_the_namesake_first():
+    assert overview.describe("hashlib", short=True) == "Python + C (_hashlib, ...)"
+    assert overview.describe("json", short=True) == "Python + C (_json)"

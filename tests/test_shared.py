@@ -225,8 +225,10 @@ def test_parallel_verdict_reads_the_same_on_one_cpu_and_many():
     on_two = timing.parallel_verdict(fast, workers=2, at_least=1.3, claim="c", cpus=2)
     on_one = timing.parallel_verdict(slow, workers=2, at_least=1.3, claim="c", cpus=1)
     assert on_two == on_one == f"yes: c by {line}"
-    assert timing.parallel_verdict(slow, workers=2, at_least=1.3, claim="c", cpus=2).startswith("no")
-    assert timing.parallel_verdict(fast, workers=2, at_least=1.3, claim="c", cpus=1).startswith("no")
+    slow_on_two = timing.parallel_verdict(slow, workers=2, at_least=1.3, claim="c", cpus=2)
+    assert slow_on_two.startswith("no")
+    fast_on_one = timing.parallel_verdict(fast, workers=2, at_least=1.3, claim="c", cpus=1)
+    assert fast_on_one.startswith("no")
 
 
 def test_parallel_verdict_measures_again_before_answering_no():

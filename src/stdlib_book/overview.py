@@ -15,7 +15,6 @@ import ast
 import importlib
 import importlib.util
 import math
-import re
 import statistics
 import sys
 from collections import Counter
@@ -130,20 +129,29 @@ def c_accelerators(name: str) -> list[str]:
     )
 
 
-def describe(name: str) -> str:
+def describe(name: str, *, short: bool = False) -> str:
     """A short verdict: ``"C"``, ``"Python"``, ``"Python + C (_json)"`` or
-    ``"not installed"``.
+    ``"not installed"``. ``short=True`` names only the first C part (the one
+    named like the module first) and ``...`` for the rest, whose list varies
+    between versions (hashlib's fallbacks ``_sha256`` and ``_sha512`` became
+    ``_sha2`` in 3.12).
 
     >>> describe("json"), describe("math"), describe("sched")
     ('Python + C (_json)', 'C', 'Python')
+    >>> describe("hashlib", short=True)
+    'Python + C (_hashlib, ...)'
     """
     lang = language(name)
     if lang == "-":
         return "not installed"
     if lang == "C":
         return "C"
-    helpers = c_accelerators(name)
-    return f"Python + C ({', '.join(helpers)})" if helpers else "Python"
+    helpers = sorted(c_accelerators(name), key=lambda h: (h != "_" + name.split(".")[-1], h))
+    if not helpers:
+        return "Python"
+    if short and len(helpers) > 1:
+        helpers = [helpers[0], "..."]
+    return f"Python + C ({', '.join(helpers)})"
 
 
 def census(names: Sequence[str] | None = None, *, public_only: bool = True) -> Counter[str]:

@@ -17,8 +17,8 @@ import random
 import time
 import tracemalloc
 from collections import Counter, deque
-from fractions import Fraction
 from collections.abc import Callable, Iterable, Sequence
+from fractions import Fraction
 from typing import Any
 
 from .selfcheck import Checker, Feedback, run_checks

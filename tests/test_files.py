@@ -1,5 +1,6 @@
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,48 @@ def test_stubs_are_reported_as_not_attempted():
     for check in (files.check_find_large_files, files.check_safe_join, files.check_amdahl):
         feedback = check(stub)
         assert not feedback.attempted and "[not yet]" in repr(feedback)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_atomic_write_keeps_the_old_files_mode(tmp_path):
+    # mkstemp makes 0600 and os.replace keeps it: a 0644 config must stay 0644
+    target = tmp_path / "service.conf"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o644)
+    files.atomic_write_text(target, "new")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    target.chmod(0o640)
+    files.atomic_write_text(target, "newer")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX umask")
+def test_atomic_write_new_file_gets_the_umask_mode_like_open(tmp_path):
+    old = os.umask(0o022)
+    try:
+        files.atomic_write_text(tmp_path / "new.conf", "x")
+        (tmp_path / "plain.conf").write_text("x", encoding="utf-8")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.conf").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "plain.conf").stat().st_mode) == 0o644
+
+
+@pytest.mark.skipif(os.name != "posix", reason="directories can be fsynced on POSIX")
+def test_atomic_write_fsyncs_the_directory_after_the_rename(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        kind = "dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        events.append(kind)
+        real_fsync(fd)
+
+    def replace(a, b):
+        events.append("replace")
+        real_replace(a, b)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    files.atomic_write_text(tmp_path / "x.txt", "data")
+    assert events == ["file", "replace", "dir"]

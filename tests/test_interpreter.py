@@ -295,3 +295,11 @@ def test_a_host_that_replaced_the_hooks_does_not_steal_the_transcript(monkeypatc
     assert out.splitlines()[1] == "42"
     assert out.splitlines()[-1] == "ZeroDivisionError: division by zero"
     assert sys.displayhook is not sys.__displayhook__  # the host's hooks are back
+
+
+def test_an_f_string_is_one_string_piece_on_every_version():
+    # 3.12+ tokenize splits f-strings (FSTRING_START, NAME, OP, ..., FSTRING_END)
+    source = 'print(f"hello, { name !r:>{width}}!")'
+    pieces = token_kinds(source)
+    assert ("string", 'f"hello, { name !r:>{width}}!"') in pieces
+    assert "".join(text for _, text in pieces) == source

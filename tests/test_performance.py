@@ -1,5 +1,6 @@
 import weakref
 from collections import deque
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -184,3 +185,22 @@ def test_checks_report_not_attempted():
 
     for check in (p.check_sliding_max, p.check_rate_limiter, p.check_hottest_function):
         assert not check(stub).attempted
+
+
+def test_moving_average_does_not_cancel_after_a_huge_value():
+    # a running float total rounds 1e16 + 1.0 to 1e16 and gives [5e15, 0.5, 0.5]
+    assert p.moving_average([1e16, 1.0, 1.0, 1.0], 2) == [5000000000000000.0, 1.0, 1.0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(min_value=-1e300, max_value=1e300), min_size=1, max_size=40),
+       st.integers(min_value=1, max_value=8))
+def test_moving_average_is_the_correctly_rounded_mean_of_each_window(values, window):
+    want = [float(sum(map(Fraction, values[i:i + window])) / window)
+            for i in range(len(values) - window + 1)]
+    assert p.moving_average(values, window) == want
+
+
+def test_moving_average_rejects_a_non_integer_window():
+    with pytest.raises(TypeError, match="window must be an int"):
+        p.moving_average([1.0, 2.0], 1.5)

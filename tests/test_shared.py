@@ -1,3 +1,4 @@
+import os
 import socket
 import subprocess
 import sys
@@ -188,3 +189,51 @@ def test_joined_threads_wait_is_bounded():
     conn.close()
     thread.join(5)
     assert 0.2 <= waited < 3
+
+
+def test_commands_run_merges_env_unlike_subprocess_run():
+    # subprocess.run(env=...) replaces the environment; commands.run adds to it
+    ran = commands.python("-c", "import os; print(os.environ['BOOK_X'], 'PATH' in os.environ)",
+                          env={"BOOK_X": "1"})
+    assert ran.stdout.split() == ["1", "True"]
+
+
+def test_commands_run_switches_colour_off(monkeypatch):
+    # 3.14's argparse (and 3.13's tracebacks) colour output when FORCE_COLOR is set
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("PYTHON_COLORS", "1")
+    probe = ("import os; print(os.environ.get('NO_COLOR'), os.environ.get('FORCE_COLOR'),"
+             " os.environ.get('PYTHON_COLORS'))")
+    assert commands.python("-c", probe).stdout.split() == ["1", "None", "None"]
+    ran = commands.python("-c", "import argparse; argparse.ArgumentParser(prog='p').parse_args()",
+                          "--bad")
+    assert "\x1b[" not in ran.stderr and "usage: p" in ran.stderr
+    wanted = commands.python("-c", probe, env={"FORCE_COLOR": "1"})
+    assert wanted.stdout.split() == ["1", "1", "None"]
+
+
+def test_cpus_available_follows_the_affinity_mask():
+    if hasattr(os, "sched_getaffinity"):
+        assert timing.cpus_available() == len(os.sched_getaffinity(0))
+    else:
+        assert timing.cpus_available() == (os.cpu_count() or 1)
+
+
+def test_parallel_verdict_reads_the_same_on_one_cpu_and_many():
+    line = "at least 1.3x given 2 CPUs, and by less on 1 CPU"
+    fast, slow = (lambda: 1.8), (lambda: 1.0)
+    on_two = timing.parallel_verdict(fast, workers=2, at_least=1.3, claim="c", cpus=2)
+    on_one = timing.parallel_verdict(slow, workers=2, at_least=1.3, claim="c", cpus=1)
+    assert on_two == on_one == f"yes: c by {line}"
+    slow_on_two = timing.parallel_verdict(slow, workers=2, at_least=1.3, claim="c", cpus=2)
+    assert slow_on_two.startswith("no")
+    fast_on_one = timing.parallel_verdict(fast, workers=2, at_least=1.3, claim="c", cpus=1)
+    assert fast_on_one.startswith("no")
+
+
+def test_parallel_verdict_measures_again_before_answering_no():
+    ratios = iter([1.0, 1.1, 1.7])
+    assert timing.parallel_verdict(lambda: next(ratios), workers=2, at_least=1.3, claim="c",
+                                   cpus=2, tries=3).startswith("yes")
+    with pytest.raises(ValueError, match="workers"):
+        timing.parallel_verdict(lambda: 2.0, workers=1, at_least=1.3, claim="c")

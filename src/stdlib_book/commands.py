@@ -47,13 +47,25 @@ def run(
     its text output. A non-zero exit is returned, not raised: showing it is
     the point. ``COLUMNS=80`` keeps argparse's help the same width everywhere.
 
+    ``env`` is *added to* a copy of this process's environment. That is not
+    what :func:`subprocess.run` does: its ``env=`` *replaces* the whole
+    environment (PATH included); the plain equivalent of ``run(argv,
+    env={"X": "1"})`` is ``subprocess.run(argv, env={**os.environ, "X": "1"})``.
+
+    The output is captured text, not a terminal, so colour is switched off:
+    ``NO_COLOR=1`` (which Python 3.13+ honours for tracebacks and 3.14+ for
+    argparse help) and no ``FORCE_COLOR`` or ``PYTHON_COLORS`` inherited from
+    this process; pass them in ``env`` to see colour on purpose.
+
     >>> run([sys.executable, "-c", "print('hi')"])
     $ python -c print('hi')
     hi
     [exit code 0]
     """
-    child_env = {**os.environ, "COLUMNS": "80", **(env or {})}
-    child_env.pop("PYTHONWARNINGS", None)
+    child_env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
+    for name in ("PYTHONWARNINGS", "FORCE_COLOR", "PYTHON_COLORS"):
+        child_env.pop(name, None)
+    child_env.update(env or {})
     done = subprocess.run(
         [os.fspath(a) for a in argv],
         cwd=cwd,

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import random
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -200,31 +201,58 @@ def copy_files(
 
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that readers see the old file or the
-    new one, never half of either.
+    new one, never half of either, and a crash leaves one of the two on disk.
 
     The text goes to a temporary file in the same directory (so the final
     rename stays on one file system), is flushed to disk, and then
     :func:`os.replace` swaps it in, which is atomic on POSIX and Windows.
+    :func:`tempfile.mkstemp` creates its file with mode 0600, and the rename
+    keeps that mode, so the old file's permission bits are copied first (a
+    new file gets 0666 minus the umask, as ``open`` would give it). On POSIX
+    the directory is fsynced after the rename, so the new name itself is on
+    disk too (Windows cannot open a directory; there only the data is).
 
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     target = Path(tmp, "settings.ini")
     ...     atomic_write_text(target, "v=1\\n")
+    ...     target.chmod(0o644)
     ...     atomic_write_text(target, "v=2\\n")
-    ...     print(target.read_text(encoding="utf-8"), sorted(os.listdir(tmp)))
+    ...     print(target.read_text(encoding="utf-8"), sorted(os.listdir(tmp)),
+    ...           oct(target.stat().st_mode & 0o777))
     v=2
-     ['settings.ini']
+     ['settings.ini'] 0o644
     """
     path = Path(path)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)  # the only way to read it; set back at once
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
+            os.chmod(tmp_name, mode)
             os.fsync(f.fileno())
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Flush a directory's entries (a rename) to disk; a no-op where a
+    directory cannot be opened (Windows)."""
+    if os.name != "posix":
+        return
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def relative_listing(root: str | Path) -> list[str]:

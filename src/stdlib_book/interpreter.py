@@ -52,9 +52,16 @@ ANSI = {
 ANSI_RESET = "\x1b[0m"
 BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 _STRING_TYPES = {tokenize.STRING} | {
-    getattr(tokenize, n) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")
+    getattr(tokenize, n) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END",
+                                   "TSTRING_START", "TSTRING_MIDDLE", "TSTRING_END")
     if hasattr(tokenize, n)
 }
+#: From 3.12 (PEP 701) tokenize splits an f-string into FSTRING_START, its parts
+#: (the expressions as ordinary tokens) and FSTRING_END; 3.14's t-strings likewise.
+_STRING_OPENERS = {getattr(tokenize, n) for n in ("FSTRING_START", "TSTRING_START")
+                   if hasattr(tokenize, n)}
+_STRING_CLOSERS = {getattr(tokenize, n) for n in ("FSTRING_END", "TSTRING_END")
+                   if hasattr(tokenize, n)}
 
 
 def token_kinds(source: str) -> list[tuple[str, str]]:
@@ -63,7 +70,10 @@ def token_kinds(source: str) -> list[tuple[str, str]]:
     ``kind`` is one of ``keyword builtin string number comment definition error``
     or ``""`` for text shown plain. Source that ``tokenize`` cannot finish (an
     unclosed bracket or string, as typed half-way) is still returned whole:
-    the part it could not read is marked ``error``.
+    the part it could not read is marked ``error``. An f-string is one
+    ``string`` piece on every version: from 3.12 (PEP 701) ``tokenize`` splits
+    it into ``FSTRING_START``, its parts and ``FSTRING_END``, which are joined
+    back here, so the colours are the same on 3.11 and on 3.12 and later.
 
     >>> token_kinds("n = len('ab')  # two")[1:]
     [('builtin', 'len'), ('', '('), ('string', "'ab'"), ('', ')  '), ('comment', '# two')]
@@ -92,11 +102,14 @@ def token_kinds(source: str) -> list[tuple[str, str]]:
             pieces.append((kind, text))
         done = end
 
+    depth = 0  # inside how many f-strings (3.12+ tokenize: one f-string is many tokens)
     try:
         for tok in tokenize.generate_tokens(io.StringIO(source).readline):
             begin, end = offset(*tok.start), offset(*tok.end)
-            emit("", begin)  # whitespace and anything between tokens
-            kind = _kind(tok, previous)
+            emit("string" if depth else "", begin)  # whitespace and anything between tokens
+            depth += tok.type in _STRING_OPENERS
+            kind = "string" if depth else _kind(tok, previous)
+            depth -= tok.type in _STRING_CLOSERS
             emit(kind, end)
             if tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
                 previous = tok.string

@@ -11,10 +11,10 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import math
-import re
 import statistics
 import sys
 from collections import Counter
@@ -36,12 +36,9 @@ KINDS = {
     "missing": "-",  # named by the standard library, not installed here
 }
 
-#: Accelerators whose names do not follow the ``x`` -> ``_x`` pattern.
-_OTHER_ACCELERATORS = {
-    "threading": ("_thread",),
-    "xml.etree.ElementTree": ("_elementtree",),
-    "hashlib": ("_hashlib",),  # OpenSSL; the _md5, _sha2... fallbacks vary by version
-}
+#: Public C modules that are an operating system's interface; ``os``, ``shutil``
+#: and ``subprocess`` do their work through them.
+_OS_INTERFACES = frozenset({"posix", "nt"})
 
 
 def implementation(name: str) -> str:
@@ -96,46 +93,65 @@ def _source_text(module: ModuleType) -> str:
     return "\n".join(f.read_text(encoding="utf-8") for f in files)
 
 
+def _imported_names(text: str) -> set[str]:
+    """Top-level names of every absolute ``import`` in the source ``text``,
+    wherever it sits (inside ``try``, ``if`` or a function)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
 def c_accelerators(name: str) -> list[str]:
-    """The C modules that the Python module ``name`` imports to speed itself up.
+    """The C modules that do part of the Python module ``name``'s work here.
 
-    An accelerator is a C module named like the Python one with a leading
-    underscore (``json`` -> ``_json``, ``heapq`` -> ``_heapq``; a few have other
-    names) that the module's own source imports. The module is imported to
-    find out, so only call this on modules that are safe to import.
+    Counted: every private C module (a leading underscore: ``_json``,
+    ``_sre``, ``_posixsubprocess``) and operating-system interface (``posix``,
+    ``nt``) that the module's own source imports, any of its package's files
+    included (``re``'s engine ``_sre`` is imported by ``re/_compiler.py``),
+    and that is C on this interpreter. Public C modules that everything uses
+    (``sys``, ``time``) are not counted. The module is imported to read its
+    source, so only call this on modules that are safe to import.
 
-    >>> c_accelerators("heapq"), c_accelerators("shutil"), c_accelerators("math")
-    (['_heapq'], [], [])
+    >>> c_accelerators("heapq"), c_accelerators("re"), c_accelerators("math")
+    (['_heapq'], ['_sre'], [])
     """
     if language(name) != "Python":
         return []
     module = importlib.import_module(name)
-    text = _source_text(module)
-    parts = name.split(".")
-    candidates = {"_" + parts[-1], "_" + parts[0], *_OTHER_ACCELERATORS.get(name, ())}
-    found = []
-    for candidate in sorted(candidates):
-        if language(candidate) != "C":
-            continue
-        if re.search(rf"(?:from|import)\s+{re.escape(candidate)}\b", text):
-            found.append(candidate)
-    return found
+    imported = _imported_names(_source_text(module))
+    return sorted(
+        n for n in imported
+        if (n.startswith("_") or n in _OS_INTERFACES) and language(n) == "C"
+    )
 
 
-def describe(name: str) -> str:
+def describe(name: str, *, short: bool = False) -> str:
     """A short verdict: ``"C"``, ``"Python"``, ``"Python + C (_json)"`` or
-    ``"not installed"``.
+    ``"not installed"``. ``short=True`` names only the first C part (the one
+    named like the module first) and ``...`` for the rest, whose list varies
+    between versions (hashlib's fallbacks ``_sha256`` and ``_sha512`` became
+    ``_sha2`` in 3.12).
 
-    >>> describe("json"), describe("math"), describe("shutil")
+    >>> describe("json"), describe("math"), describe("sched")
     ('Python + C (_json)', 'C', 'Python')
+    >>> describe("hashlib", short=True)
+    'Python + C (_hashlib, ...)'
     """
     lang = language(name)
     if lang == "-":
         return "not installed"
     if lang == "C":
         return "C"
-    helpers = c_accelerators(name)
-    return f"Python + C ({', '.join(helpers)})" if helpers else "Python"
+    helpers = sorted(c_accelerators(name), key=lambda h: (h != "_" + name.split(".")[-1], h))
+    if not helpers:
+        return "Python"
+    if short and len(helpers) > 1:
+        helpers = [helpers[0], "..."]
+    return f"Python + C ({', '.join(helpers)})"
 
 
 def census(names: Sequence[str] | None = None, *, public_only: bool = True) -> Counter[str]:

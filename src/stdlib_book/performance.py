@@ -18,6 +18,7 @@ import time
 import tracemalloc
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
+from fractions import Fraction
 from typing import Any
 
 from .selfcheck import Checker, Feedback, run_checks
@@ -280,21 +281,31 @@ def moving_average(values: Iterable[float], window: int) -> list[float]:
     a ``deque(maxlen=window)`` drops the oldest value by itself, and a running
     total is corrected by what falls out.
 
+    The running total is a :class:`fractions.Fraction`, exact for every float
+    and int, so subtracting what falls out cancels nothing and each mean is
+    the correctly rounded mean of its window. A float total would be the
+    cancellation trap of chapter 1: ``1e16 + 1.0`` rounds the 1.0 away, and
+    every later window would be off by it.
+
     >>> moving_average([1, 2, 3, 4, 5], 2)
     [1.5, 2.5, 3.5, 4.5]
+    >>> moving_average([1e16, 1.0, 1.0, 1.0], 2)
+    [5000000000000000.0, 1.0, 1.0]
     """
+    if isinstance(window, bool) or not isinstance(window, int):
+        raise TypeError(f"window must be an int, got {window!r}")
     if window < 1:
         raise ValueError(f"window must be at least 1, got {window}")
     recent: deque[float] = deque(maxlen=window)
-    total = 0.0
+    total = Fraction(0)
     out = []
     for value in values:
         if len(recent) == window:
-            total -= recent[0]
+            total -= Fraction(recent[0])
         recent.append(value)
-        total += value
+        total += Fraction(value)
         if len(recent) == window:
-            out.append(total / window)
+            out.append(float(total / window))
     return out
 
 

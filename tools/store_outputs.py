@@ -5,6 +5,10 @@ A cell keeps its stored outputs when the new ones are the same once sanitised
 this twice in a row changes nothing and a diff shows only real changes.
 
     python tools/store_outputs.py notebooks/*.ipynb
+    python tools/store_outputs.py --fresh-raw notebooks/02-core-system-utilities.ipynb
+
+``--fresh-raw`` stores this run's outputs of the nbval-ignore-output cells too
+(raw timings), so that they agree with the verdicts printed beside them.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ def shape(cell: dict) -> list:
     return [(o["output_type"], sorted(o.get("data", {}))) for o in cell.get("outputs", [])]
 
 
-def store(path: Path) -> int:
+def store(path: Path, *, fresh_raw: bool = False) -> int:
     """Execute ``path`` and write it back; return how many cells changed."""
     old = nbformat.read(path, as_version=4)
     new = nbtools.execute(path)
@@ -32,7 +36,7 @@ def store(path: Path) -> int:
         if new_cell.cell_type != "code":
             continue
         if nbtools.IGNORE_TAG in nbtools.tags(new_cell):
-            same = shape(old_cell) == shape(new_cell)
+            same = not fresh_raw and shape(old_cell) == shape(new_cell)
         else:
             same = nbtools.comparable(old_cell, patterns) == nbtools.comparable(new_cell, patterns)
         if same and old_cell.get("execution_count") == new_cell.execution_count:
@@ -44,6 +48,8 @@ def store(path: Path) -> int:
 
 
 def main(paths: list[str]) -> int:
+    fresh_raw = "--fresh-raw" in paths
+    paths = [p for p in paths if p != "--fresh-raw"]
     if not paths:
         print("usage: store_outputs.py NOTEBOOK.ipynb ...", file=sys.stderr)
         return 2
@@ -52,7 +58,7 @@ def main(paths: list[str]) -> int:
         if path.suffix != ".ipynb" or not path.is_file():
             print(f"store_outputs: not a notebook file: {name}", file=sys.stderr)
             return 2
-        print(f"{path}: {store(path)} code cell(s) with new outputs")
+        print(f"{path}: {store(path, fresh_raw=fresh_raw)} code cell(s) with new outputs")
     return 0
 
 

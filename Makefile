@@ -154,7 +154,7 @@ $(CHROOT)/.built:
 	@[ "$$(id -u)" = 0 ] || { echo "make test-pythons needs root (debootstrap, chroot, namespaces)"; exit 1; }
 	command -v debootstrap > /dev/null || { apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap > /dev/null; }
-	rm -rf $(CHROOT)
+	rm -rf $(CHROOT) && mkdir -p _build
 	debootstrap --variant=minbase \
 	    --include=$(subst $(space),$(comma),$(CHROOT_PACKAGES)) \
 	    sid $(CHROOT) http://deb.debian.org/debian > _build/debootstrap.log

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 
 
 def best_time(
@@ -149,3 +150,84 @@ def parallel_verdict(
     answer = "yes" if ok else "no"
     return (f"{answer}: {claim} by at least {at_least}x given {min(workers, 2)} CPUs, "
             "and by less on 1 CPU")
+
+
+def spin(n: int) -> int:
+    """Pure-Python arithmetic that holds the GIL from start to end: the
+    reference for CPU-bound work. Module-level, so that a worker process
+    started by ``spawn`` or ``forkserver`` can import it.
+
+    >>> spin(4)
+    7
+    """
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def cpu_capacity(pool: Executor, workers: int, *, n: int = 300_000, repeat: int = 3) -> float:
+    """How many times faster the process ``pool`` computes ``workers`` equal
+    pieces of pure arithmetic than this process computes them one after the
+    other: the parallel speed the machine gives *right now*. About ``workers``
+    on idle CPUs, about 1 on one CPU, and in between when other programs keep
+    CPUs busy (about 1.3 for two workers on two CPUs with one of them taken).
+
+    The two timings are taken in turns, ``repeat`` rounds, and the best of
+    each counts, so that a burst of load falls on both alike.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    pieces = [n] * workers
+    list(pool.map(spin, pieces))  # start the workers before any clock runs
+    one, many = float("inf"), float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for piece in pieces:
+            spin(piece)
+        one = min(one, time.perf_counter() - start)
+        start = time.perf_counter()
+        list(pool.map(spin, pieces))
+        many = min(many, time.perf_counter() - start)
+    return one / many
+
+
+def scaling_verdict(
+    measure: Callable[[], tuple[float, float]],
+    *,
+    claim: str,
+    share: float = 0.75,
+    tries: int = 3,
+) -> str:
+    """A verdict on a parallel speedup that holds on one CPU, on many, and on
+    a busy machine, because it is judged against what the CPUs free at that
+    moment allow rather than against the CPU count.
+
+    ``measure()`` returns ``(speedup, capacity)``: the speedup of the work
+    under test, and :func:`cpu_capacity` measured around it. The claim is that
+    the work gets at least ``share`` of the capacity: work that scales like
+    pure computation passes (1.8x of 1.95x on two idle CPUs, 1.0x of 1.0x on
+    one), work serialised by a lock fails wherever there is more than one CPU
+    free. Load that changes between the two readings is met by measuring
+    again, up to ``tries`` times, before answering "no".
+
+    >>> scaling_verdict(lambda: (1.8, 1.95), claim="2 threads scale hashing")
+    'yes: 2 threads scale hashing at least 75% as well as pure computation does on the CPUs free now'
+    >>> scaling_verdict(lambda: (1.0, 1.0), claim="2 threads scale hashing")
+    'yes: 2 threads scale hashing at least 75% as well as pure computation does on the CPUs free now'
+    >>> scaling_verdict(lambda: (1.0, 1.95), claim="2 threads scale hashing")
+    'no: 2 threads scale hashing at least 75% as well as pure computation does on the CPUs free now'
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"share must be in (0, 1], got {share}")
+    if tries < 1:
+        raise ValueError(f"tries must be at least 1, got {tries}")
+    ok = False
+    for _ in range(tries):
+        ratio, capacity = measure()
+        ok = ratio >= share * capacity
+        if ok:
+            break
+    answer = "yes" if ok else "no"
+    return (f"{answer}: {claim} at least {share:.0%} as well as pure computation does "
+            "on the CPUs free now")

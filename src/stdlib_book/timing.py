@@ -211,12 +211,12 @@ def scaling_verdict(
     free. Load that changes between the two readings is met by measuring
     again, up to ``tries`` times, before answering "no".
 
-    >>> scaling_verdict(lambda: (1.8, 1.95), claim="2 threads scale hashing")
-    'yes: 2 threads scale hashing at least 75% as well as pure computation does on the CPUs free now'
-    >>> scaling_verdict(lambda: (1.0, 1.0), claim="2 threads scale hashing")
-    'yes: 2 threads scale hashing at least 75% as well as pure computation does on the CPUs free now'
-    >>> scaling_verdict(lambda: (1.0, 1.95), claim="2 threads scale hashing")
-    'no: 2 threads scale hashing at least 75% as well as pure computation does on the CPUs free now'
+    >>> scaling_verdict(lambda: (1.8, 1.95), claim="2 threads hash")
+    'yes: 2 threads hash at least 75% as well as pure computation does on the CPUs free now'
+    >>> scaling_verdict(lambda: (1.0, 1.0), claim="2 threads hash")
+    'yes: 2 threads hash at least 75% as well as pure computation does on the CPUs free now'
+    >>> scaling_verdict(lambda: (1.0, 1.95), claim="2 threads hash")
+    'no: 2 threads hash at least 75% as well as pure computation does on the CPUs free now'
     """
     if not 0 < share <= 1:
         raise ValueError(f"share must be in (0, 1], got {share}")

@@ -128,6 +128,52 @@ def test_note_path_with_non_ascii_digits_is_404(ident, no_thread_left, capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
+# int() refuses more than 4,300 digits (ValueError, Python 3.11+ and security
+# releases), and json.loads raises RecursionError for deep nesting: both used to
+# kill the handler (no answer, a traceback on the server).
+def test_content_length_with_thousands_of_digits_gets_413(no_thread_left, capsys):
+    with serve_http(net.json_api_handler()) as url:
+        for length in ("9" * 5000, "1" + "0" * 5000, str(net.MAX_BODY + 1)):
+            request = f"POST /notes HTTP/1.0\r\nContent-Length: {length}\r\n\r\n{{}}"
+            answer = net.raw_http(port_of(url), request.encode())
+            assert b" 413 " in answer.split(b"\r\n")[0], answer[:80]
+        assert net.http_json(url + "/notes") == (200, [])
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_leading_zeros_in_content_length_are_still_a_number(no_thread_left):
+    with serve_http(net.json_api_handler()) as url:
+        body = b'{"text": "zeros"}'
+        request = (b"POST /notes HTTP/1.0\r\nContent-Length: 000"
+                   + str(len(body)).encode() + b"\r\n\r\n" + body)
+        assert b" 201 " in net.raw_http(port_of(url), request).split(b"\r\n")[0]
+
+
+def test_note_id_with_thousands_of_digits_is_404(no_thread_left, capsys):
+    with serve_http(net.json_api_handler()) as url:
+        net.http_json(url + "/notes", {"text": "one"})
+        status, payload = net.http_json(url + "/notes/" + "1" * 5000)
+        assert status == 404 and len(payload["error"]) < 100, payload
+        assert net.http_json(url + "/notes/" + "0" * 50 + "1")[0] == 200
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_json_nested_too_deeply_gets_400(no_thread_left, capsys):
+    with serve_http(net.json_api_handler()) as url:
+        status, payload = net.http_json(url + "/notes", raw=b"[" * 60_000)
+        assert status == 400 and "nested too deeply" in payload["error"], payload
+        assert net.http_json(url + "/notes") == (200, [])
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_bounded_int():
+    assert net.bounded_int("42", 100) == 42
+    assert net.bounded_int("0" * 5000 + "42", 100) == 42
+    assert net.bounded_int("0", 100) == 0
+    for text in ("", "101", "9" * 5000, "\u00b2", "-1", " 1"):
+        assert net.bounded_int(text, 100) is None, text
+
+
 def test_ascii_digits():
     assert net.ascii_digits("0123456789")
     for text in ("", "\u00b2", "\u0663", "\uff15", "+1", "1.0", "1_000"):
@@ -303,6 +349,28 @@ def test_line_server_timeouts_and_long_lines():
 
     stats = asyncio.run(scenario())
     assert stats.timeouts == 1 and stats.too_long == 1 and stats.active == 0
+
+
+def test_line_server_drops_a_client_that_never_reads():
+    # It sends 32 MiB of lines and reads none of the answers: once the socket
+    # buffers are full, drain() waits. Without a timeout on it the handler
+    # waited forever, and so did closing the server (3.12+ wait_closed waits
+    # for every connection).
+    async def scenario():
+        async with net.line_server(idle_timeout=0.3) as (port, stats):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write((b"y" * 4000 + b"\n") * 8192)  # never drained or read
+            for _ in range(200):
+                if stats.timeouts:
+                    break
+                await asyncio.sleep(0.05)
+            writer.transport.abort()
+            assert await net.line_client(port, [b"ok"]) == [b"OK\n"]
+            await asyncio.sleep(0.05)
+        return stats
+
+    stats = asyncio.run(asyncio.wait_for(scenario(), 30))
+    assert stats.timeouts == 1 and stats.active == 0 and stats.served > 0, stats
 
 
 def test_drain_bounds_the_write_buffer():

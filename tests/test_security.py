@@ -155,7 +155,8 @@ def test_tampering_with_any_part_is_refused(change):
     clock = Clock(1_000_000)
     verifier = security.RequestVerifier(KEY, max_age=60, clock=clock)
     request = {"method": "POST", "path": "/pay", "body": b'{"amount": 5}'}
-    headers = security.sign_request(KEY, **request, timestamp=clock.now, nonce="abc")
+    headers = security.sign_request(KEY, **request, timestamp=clock.now,
+                                      nonce="nonce-abcdefghijk")
     if change in ("method", "path"):
         request[change] = "GET" if change == "method" else "/refund"
     elif change == "body":
@@ -163,7 +164,7 @@ def test_tampering_with_any_part_is_refused(change):
     elif change == "timestamp":
         headers["X-Timestamp"] = str(clock.now + 1)
     elif change == "nonce":
-        headers["X-Nonce"] = "abd"
+        headers["X-Nonce"] = "nonce-abcdefghijl"
     elif change == "signature":
         headers["X-Signature"] = "0" * 64
     else:
@@ -198,6 +199,29 @@ def test_timestamp_with_non_ascii_digits_is_a_signature_error(ts):
         verifier.verify("GET", "/", b"", {**headers, "X-Timestamp": ts})
 
 
+def test_timestamp_with_thousands_of_digits_is_a_signature_error():
+    # int() raises ValueError beyond 4,300 digits: refused before int() is called.
+    verifier = security.RequestVerifier(KEY, max_age=60, clock=Clock(1_000_000))
+    headers = security.sign_request(KEY, "GET", "/", timestamp=1_000_000)
+    for ts in ("1" * 5000, "0" * 13 + "1000000"):
+        with pytest.raises(security.SignatureError, match="whole seconds"):
+            verifier.verify("GET", "/", b"", {**headers, "X-Timestamp": ts})
+
+
+@pytest.mark.parametrize("nonce", ["", "short", "n" * 65, "nonce\nwith-a-newline", "\u00e9" * 20,
+                                   "x" * 5000])
+def test_malformed_nonce_is_a_signature_error(nonce):
+    # A newline in a nonce could shift text between the fields of the signed
+    # string, and a huge one would be kept in memory for the whole window.
+    verifier = security.RequestVerifier(KEY, max_age=60, clock=Clock(1_000_000))
+    headers = security.sign_request(KEY, "GET", "/", timestamp=1_000_000)
+    with pytest.raises(security.SignatureError, match="X-Nonce"):
+        verifier.verify("GET", "/", b"", {**headers, "X-Nonce": nonce})
+    with pytest.raises(ValueError, match="nonce"):
+        security.sign_request(KEY, "GET", "/", nonce=nonce)
+    assert verifier._seen == {}
+
+
 def test_wrong_key_refused_and_nonces_forgotten_after_window():
     clock = Clock(1_000_000)
     verifier = security.RequestVerifier(KEY, max_age=10, clock=clock)
@@ -206,7 +230,8 @@ def test_wrong_key_refused_and_nonces_forgotten_after_window():
                                                                timestamp=clock.now))
     for i in range(50):
         verifier.verify("GET", "/", b"", security.sign_request(KEY, "GET", "/",
-                                                               timestamp=clock.now, nonce=str(i)))
+                                                               timestamp=clock.now,
+                                                               nonce=f"nonce-{i:011d}"))
     clock.now += 100
     verifier.verify("GET", "/", b"", security.sign_request(KEY, "GET", "/", timestamp=clock.now))
     assert len(verifier._seen) == 1

@@ -37,6 +37,8 @@ from .servers import LOOPBACK, JoinedThreadingHTTPServer, serve_http, serve_tcp
 
 #: The largest request body the JSON API accepts, in bytes.
 MAX_BODY = 64 * 1024
+#: The largest note id the API looks up (larger ones cannot exist).
+MAX_NOTE_ID = 2**63 - 1
 
 
 def ascii_digits(text: str) -> bool:
@@ -48,8 +50,30 @@ def ascii_digits(text: str) -> bool:
 
     >>> [ascii_digits(t) for t in ("42", "²", "٣", "", "-1", " 7")]
     [True, False, False, False, False, False]
+
+    Passing this test is not enough for ``int()`` either: from Python 3.11
+    (and security releases before it) ``int()`` refuses a string of more
+    than 4,300 digits with ``ValueError``, so compare the *length* of the
+    digits with the largest number you accept first (:func:`bounded_int`).
     """
     return text.isascii() and text.isdigit()
+
+
+def bounded_int(text: str, largest: int) -> int | None:
+    """``int(text)`` for ASCII digits up to ``largest``; ``None`` for anything
+    else: not digits, or a number over ``largest`` however many digits it has
+    (``int()`` itself raises ``ValueError`` beyond 4,300 digits).
+
+    >>> [bounded_int(t, 65536) for t in ("42", "0042", "²", "65537", "9" * 5000)]
+    [42, 42, None, None, None]
+    """
+    if not ascii_digits(text):
+        return None
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(largest)):
+        return None
+    value = int(digits)
+    return value if value <= largest else None
 
 
 class JsonApiHandler(http.server.BaseHTTPRequestHandler):
@@ -84,10 +108,12 @@ class JsonApiHandler(http.server.BaseHTTPRequestHandler):
             return
         prefix, _, ident = self.path.partition("/notes/")
         if prefix == "" and ascii_digits(ident):
+            number = bounded_int(ident, MAX_NOTE_ID)
             with self.lock:
-                note = self.store.get(int(ident))
+                note = None if number is None else self.store.get(number)
             if note is None:
-                self.send_json(404, {"error": f"no note with id {ident}"})
+                self.send_json(404, {"error": f"no note with id {ident[:20]}"
+                                              + ("..." if len(ident) > 20 else "")})
             else:
                 self.send_json(200, note)
             return
@@ -101,9 +127,11 @@ class JsonApiHandler(http.server.BaseHTTPRequestHandler):
         if length_text is None or not ascii_digits(length_text):
             self.send_json(411, {"error": "a Content-Length header with the body size is required"})
             return
-        length = int(length_text)
-        if length > MAX_BODY:
-            self.send_json(413, {"error": f"body of {length} bytes is over the {MAX_BODY} limit"})
+        length = bounded_int(length_text, MAX_BODY)
+        if length is None:  # digits, but more than MAX_BODY (maybe more than int() reads)
+            self.send_json(413, {"error": f"body of {length_text[:20]}"
+                                          f"{'...' if len(length_text) > 20 else ''} bytes"
+                                          f" is over the {MAX_BODY} limit"})
             return
         try:
             raw = self.rfile.read(length)
@@ -117,6 +145,9 @@ class JsonApiHandler(http.server.BaseHTTPRequestHandler):
             data = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             self.send_json(400, {"error": f"body is not valid JSON: {exc}"})
+            return
+        except RecursionError:  # "[[[[..." nested deeper than the parser's recursion limit
+            self.send_json(400, {"error": "body is not valid JSON: nested too deeply"})
             return
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             self.send_json(422, {"error": 'expected an object like {"text": "..."}'})
@@ -468,10 +499,15 @@ async def _handle_lines(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
             if not line:
                 break  # the client closed its side
             writer.write(line.upper())
-            await writer.drain()  # wait while the client is slower than we are
+            # wait while the client is slower than we are, but not forever:
+            # a client that sends and never reads would otherwise hold us here
+            await asyncio.wait_for(writer.drain(), idle_timeout)
             stats.served += 1
         with contextlib.suppress(ConnectionError):
-            await writer.drain()
+            await asyncio.wait_for(writer.drain(), idle_timeout)
+    except TimeoutError:  # a drain timed out: the client stopped reading
+        stats.timeouts += 1
+        writer.transport.abort()  # drop the unsent answers; close() would wait for them
     except ConnectionError:
         pass  # the client vanished; nothing to answer
     finally:

@@ -314,6 +314,11 @@ class SignatureError(ValueError):
     """A signed request was refused; the message says why."""
 
 
+#: What a nonce may be: URL-safe base64 (what ``secrets.token_urlsafe`` gives),
+#: so no newline, the separator of the signed text, can hide in one.
+_NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
 def canonical_request(method: str, path: str, body: bytes, timestamp: str, nonce: str) -> bytes:
     """The exact bytes that are signed: every part that an attacker could
     change is included, so changing any of them breaks the signature."""
@@ -329,7 +334,8 @@ def sign_request(
     """Return the headers that authenticate a request: a timestamp, a fresh
     nonce, and an HMAC-SHA256 over both and the request itself.
 
-    >>> headers = sign_request(b"k" * 32, "POST", "/pay", b"{}", timestamp=0, nonce="n1")
+    >>> headers = sign_request(b"k" * 32, "POST", "/pay", b"{}", timestamp=0,
+    ...                        nonce="a-nonce-of-16-chars")
     >>> sorted(headers), len(headers["X-Signature"])
     (['X-Nonce', 'X-Signature', 'X-Timestamp'], 64)
     """
@@ -337,6 +343,8 @@ def sign_request(
         raise ValueError("an HMAC key should be at least 16 random bytes")
     ts = str(int(time.time() if timestamp is None else timestamp))
     nonce = secrets.token_urlsafe(16) if nonce is None else nonce
+    if not _NONCE.fullmatch(nonce):
+        raise ValueError(f"nonce must be 16 to 64 URL-safe characters, got {nonce[:20]!r}")
     mac = hmac.new(key, canonical_request(method, path, body, ts, nonce), hashlib.sha256)
     return {"X-Timestamp": ts, "X-Nonce": nonce, "X-Signature": mac.hexdigest()}
 
@@ -363,9 +371,14 @@ class RequestVerifier:
             ts, nonce, signature = (headers[h] for h in ("X-Timestamp", "X-Nonce", "X-Signature"))
         except KeyError as exc:
             raise SignatureError(f"missing header {exc.args[0]}") from None
-        # isascii() too: "²".isdigit() is True and int("²") raises ValueError.
-        if not (ts.isascii() and ts.isdigit()):
-            raise SignatureError(f"X-Timestamp must be whole seconds, got {ts!r}")
+        # isascii() too: "²".isdigit() is True and int("²") raises ValueError;
+        # and at most 12 digits: int() raises ValueError beyond 4,300.
+        if not (ts.isascii() and ts.isdigit() and len(ts) <= 12):
+            raise SignatureError(f"X-Timestamp must be whole seconds, got {ts[:20]!r}")
+        # A nonce is what sign_request makes (URL-safe base64): no separator of the
+        # signed text can hide in it, and each one kept in memory is small.
+        if not _NONCE.fullmatch(nonce):
+            raise SignatureError("X-Nonce must be 16 to 64 URL-safe characters")
         now = self.clock()
         if abs(now - int(ts)) > self.max_age:
             raise SignatureError(f"timestamp outside the {self.max_age:g} s window")

@@ -374,7 +374,8 @@ class RequestVerifier:
         # isascii() too: "²".isdigit() is True and int("²") raises ValueError;
         # and at most 12 digits: int() raises ValueError beyond 4,300.
         if not (ts.isascii() and ts.isdigit() and len(ts) <= 12):
-            raise SignatureError(f"X-Timestamp must be whole seconds, got {ts[:20]!r}")
+            got = repr(ts) if len(ts) <= 20 else f"{len(ts):,} characters"
+            raise SignatureError(f"X-Timestamp must be whole seconds, got {got}")
         # A nonce is what sign_request makes (URL-safe base64): no separator of the
         # signed text can hide in it, and each one kept in memory is small.
         if not _NONCE.fullmatch(nonce):

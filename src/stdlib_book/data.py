@@ -226,7 +226,8 @@ def read_orders(path: str | Path, *, encoding: str = "utf-8"
         except csv.Error as exc:  # e.g. a field over csv.field_size_limit()
             # Where one record cannot be parsed, the next ones cannot be trusted
             # (a quote may be open): report it and stop, keeping what was read.
-            problems.append(f"after line {reader.line_num}: {exc}; the rest of the file was not read")
+            problems.append(f"after line {reader.line_num}: {exc};"
+                            " the rest of the file was not read")
         except UnicodeDecodeError as exc:
             raise BadRowError(f"{name}: not valid {encoding} ({exc.reason}, byte"
                               f" {exc.object[exc.start]:#04x}): read it with the encoding"

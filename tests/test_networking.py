@@ -351,6 +351,20 @@ def test_line_server_timeouts_and_long_lines():
     assert stats.timeouts == 1 and stats.too_long == 1 and stats.active == 0
 
 
+def test_line_client_returns_after_the_server_handler_has_finished():
+    # What the notebook's printed statistics rely on: one client after another
+    # never overlap on the server (max_active stays 1, active is 0 at once).
+    async def scenario():
+        async with net.line_server(idle_timeout=5) as (port, stats):
+            for i in range(20):
+                assert await net.line_client(port, [b"n%d" % i]) == [b"N%d\n" % i]
+                assert stats.active == 0, i
+        return stats
+
+    stats = asyncio.run(asyncio.wait_for(scenario(), 30))
+    assert stats.max_active == 1 and stats.served == 20
+
+
 def test_line_server_drops_a_client_that_never_reads():
     # It sends 32 MiB of lines and reads none of the answers: once the socket
     # buffers are full, drain() waits. Without a timeout on it the handler

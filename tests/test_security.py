@@ -76,6 +76,9 @@ def test_verify_uses_compare_digest(monkeypatch):
     ("pbkdf2_sha256$i=999999999$" + "A" * 22 + "$" + "B" * 43, "iterations"),
     ("pbkdf2_sha256$i=1000$!!!$" + "B" * 43, "malformed"),
     ("pbkdf2_sha256$i=1000$AAAA$" + "B" * 43, "too short"),
+    # a 66-byte "hash" (a 1 MiB one would make PBKDF2 run its iterations 32,768 times)
+    ("pbkdf2_sha256$i=1000$" + "A" * 22 + "$" + "B" * 88, "longer than 64"),
+    ("scrypt$n=131072,r=8,p=1$" + "A" * 200 + "$" + "B" * 43, "longer than 64"),
 ])
 def test_bad_records_are_refused_with_a_reason(record, message):
     with pytest.raises(security.PasswordRecordError, match=message):

@@ -52,6 +52,8 @@ MAX_SCRYPT_N = 2**20
 MAX_PBKDF2_ITERATIONS = 10_000_000
 #: Longer passwords are refused: no human types this, and it bounds the work.
 MAX_PASSWORD_BYTES = 1024
+#: The longest salt or hash a stored record may hold (this module writes 16 and 32).
+MAX_SALT_OR_KEY_BYTES = 64
 
 
 class PasswordRecordError(ValueError):
@@ -189,6 +191,10 @@ def parse_record(record: str) -> tuple[Params, bytes, bytes]:
         raise PasswordRecordError(f"malformed {scheme} record: {exc}") from None
     if len(salt) < SALT_BYTES or len(key) < 16:
         raise PasswordRecordError("salt or hash too short")
+    # The hash length is a cost too: PBKDF2 runs all its iterations once per
+    # 32 bytes of output, so a record with a 1 MB "hash" would cost 32,768 logins.
+    if len(salt) > MAX_SALT_OR_KEY_BYTES or len(key) > MAX_SALT_OR_KEY_BYTES:
+        raise PasswordRecordError(f"salt or hash longer than {MAX_SALT_OR_KEY_BYTES} bytes")
     return params, salt, key
 
 

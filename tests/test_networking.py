@@ -474,6 +474,24 @@ def test_read_exactly_check():
     assert not net.check_read_exactly(lambda sock, n: sock.recv(n)).passed
 
 
+def test_read_exactly_check_stops_a_loop_that_ignores_end_of_stream():
+    # The commonest mistake: never checking for b"". Once the peer closes,
+    # recv returns b"" at once, forever; the check used to hang with it.
+    def spins(sock, n):
+        data = b""
+        while len(data) < n:
+            data += sock.recv(n - len(data))
+        return data
+
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(fb=net.check_read_exactly(spins)),
+                              daemon=True)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive(), "the self-check hung on a loop that ignores b''"
+    assert not result["fb"].passed and "returned b''" in str(result["fb"])
+
+
 def test_extract_links_check():
     assert net.check_extract_links(net.extract_links).passed
 

@@ -922,8 +922,36 @@ def check_build_url(func: Callable[[str, str, dict[str, str]], str]) -> Feedback
     return run_checks("build_url", body)
 
 
+class _EndlessRecvLoop(RuntimeError):
+    """Raised by the self-check when ``recv`` keeps being called after the
+    peer has closed: not a ConnectionError, so it can never pass for one."""
+
+
+class _GuardedSocket:
+    """A socket for a reader's code: ``recv`` that has returned ``b""`` (the
+    peer closed) 100 times in a row raises instead of letting a loop that
+    never checks for ``b""`` spin forever and hang the notebook."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._empty = 0
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        data = self._sock.recv(bufsize, flags)
+        self._empty = 0 if data else self._empty + 1
+        if self._empty > 100:
+            raise _EndlessRecvLoop("recv() returned b'' (the peer has closed) 100 times in a"
+                                   " row and was called again: stop when it returns b''")
+        return data
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._sock, name)
+
+
 def check_read_exactly(func: Callable[[socket.socket, int], bytes]) -> Feedback:
-    """Check ``func(sock, n)`` against a peer that sends one byte at a time."""
+    """Check ``func(sock, n)`` against a peer that sends one byte at a time.
+    A function that loops on ``recv`` after the peer has closed is stopped
+    and told so, instead of hanging."""
 
     def dribble(data: bytes, close: bool) -> tuple[socket.socket, threading.Thread]:
         left, right = socket.socketpair()
@@ -944,7 +972,7 @@ def check_read_exactly(func: Callable[[socket.socket, int], bytes]) -> Feedback:
     def attempt(data: bytes, n: int, close: bool = True) -> bytes:
         sock, thread = dribble(data, close)
         try:
-            return func(sock, n)
+            return func(_GuardedSocket(sock), n)  # type: ignore[arg-type]
         finally:
             sock.close()
             thread.join(5)

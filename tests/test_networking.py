@@ -454,6 +454,52 @@ def test_crawl_without_robots(tmp_path):
     assert len(result.pages) == 1
 
 
+def _site_handler(pages):
+    """A handler serving ``pages``: path -> (status, content type, body)."""
+    class Site(net.SlowHandler):
+        def do_GET(self):
+            status, ctype, body = pages.get(self.path, (404, "text/plain", b"missing"))
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+    return Site
+
+
+@pytest.mark.parametrize("robots_status, crawled", [(404, True), (410, True), (500, False),
+                                                     (503, False), (403, False)])
+def test_crawl_follows_rfc_9309_when_robots_txt_fails(robots_status, crawled, no_thread_left):
+    # Before: any HTTP error on robots.txt meant "everything allowed", 5xx included.
+    pages = {"/robots.txt": (robots_status, "text/plain", b"oops"),
+             "/index.html": (200, "text/html", b"<p>hello</p>")}
+    with serve_http(_site_handler(pages)) as url:
+        result = net.crawl(url + "/index.html")
+    assert bool(result.pages) is crawled
+    assert bool(result.blocked_by_robots) is not crawled
+
+
+def test_crawl_survives_bad_pages(no_thread_left):
+    # Before: a latin-1 page raised UnicodeDecodeError, a vanished server
+    # URLError, and a page of any size was read whole.
+    big = b"<p>" + b"x" * net.MAX_PAGE_BYTES + b"</p>"
+    pages = {"/robots.txt": (404, "text/plain", b""),
+             "/index.html": (200, "text/html; charset=iso-8859-1",
+                             '<a href="caf\u00e9.html">caf\u00e9</a><a href="big.html">b</a>'
+                             '<a href="bad.html">?</a>'.encode("latin-1")),
+             "/caf%C3%A9.html": (200, "text/html", b"ok"),
+             "/big.html": (200, "text/html", big),
+             "/bad.html": (200, "text/html; charset=no-such-codec", b"\xff<p>odd</p>")}
+    with serve_http(_site_handler(pages)) as url:
+        result = net.crawl(url + "/index.html")
+    base = url + "/"
+    assert [p.removeprefix(base) for p in result.pages] == ["bad.html", "caf%C3%A9.html",
+                                                          "index.html"]
+    assert [p.removeprefix(base) for p in result.broken] == ["big.html"]
+    gone = net.crawl(net.closed_port_url() + "/index.html")  # nothing there at all
+    assert gone.pages == [] and gone.blocked_by_robots
+
+
 # -- exercise checks -------------------------------------------------------------------
 
 

@@ -848,11 +848,30 @@ class CrawlResult:
     offsite: list[str] = field(default_factory=list)
 
 
+#: The largest page the crawler reads: a server cannot make it hold more.
+MAX_PAGE_BYTES = 1 << 20
+
+
+#: Characters left as they are when a link is made ASCII: the reserved ones and "%".
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+
+
+class PageTooLarge(ValueError):
+    """A page over :data:`MAX_PAGE_BYTES`."""
+
+
 def _get_text(url: str, timeout: float) -> str:
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"the crawler only visits local servers, got {url!r}")
     with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310  # nosec B310 # loopback http URL, checked above
-        return response.read().decode("utf-8")
+        body = response.read(MAX_PAGE_BYTES + 1)
+        if len(body) > MAX_PAGE_BYTES:
+            raise PageTooLarge(f"{url} is larger than {MAX_PAGE_BYTES} bytes")
+        charset = response.headers.get_content_charset() or "utf-8"
+    try:
+        return body.decode(charset, "replace")  # a wrong byte becomes U+FFFD, not an error
+    except LookupError:  # a charset Python does not know
+        return body.decode("utf-8", "replace")
 
 
 def crawl(start_url: str, *, max_pages: int = 50, agent: str = "stdlib-book",
@@ -860,7 +879,11 @@ def crawl(start_url: str, *, max_pages: int = 50, agent: str = "stdlib-book",
     """Breadth-first crawl of one local site, asking ``robots.txt`` first.
 
     Only pages on the start URL's host are fetched (others are listed in
-    ``offsite``), each at most once, at most ``max_pages`` of them.
+    ``offsite``), each at most once, at most ``max_pages`` of them, each at
+    most :data:`MAX_PAGE_BYTES` long and decoded with the charset its server
+    names (bad bytes replaced). A page that cannot be fetched is listed in
+    ``broken``. If ``robots.txt`` answers 5xx (or 401/403), or cannot be
+    fetched at all, nothing is crawled (RFC 9309).
     """
     if max_pages < 1:
         raise ValueError(f"max_pages must be at least 1, got {max_pages}")
@@ -871,7 +894,15 @@ def crawl(start_url: str, *, max_pages: int = 50, agent: str = "stdlib-book",
                                timeout).splitlines())
     except urllib.error.HTTPError as exc:
         exc.close()
-        robots.parse([])  # no robots.txt: everything is allowed
+        # RFC 9309: a robots.txt answered with 4xx is "unavailable" (crawl
+        # everything), with 5xx "unreachable" (crawl nothing); 401 and 403
+        # forbid everything too, as RobotFileParser.read does.
+        if exc.code in (401, 403) or exc.code >= 500:
+            robots.disallow_all = True
+        else:
+            robots.allow_all = True
+    except (urllib.error.URLError, OSError, ValueError):  # unreachable, too large
+        robots.disallow_all = True
     result, queue, seen = CrawlResult(), [start_url], {start_url}
     while queue and len(result.pages) < max_pages:
         url = queue.pop(0)
@@ -884,8 +915,14 @@ def crawl(start_url: str, *, max_pages: int = 50, agent: str = "stdlib-book",
             exc.close()
             result.broken.append(url)
             continue
+        except (urllib.error.URLError, OSError, ValueError):  # gone, slow, too big, bad URL
+            result.broken.append(url)
+            continue
         result.pages.append(url)
         for link in extract_links(html, url):
+            # as a browser does: "café.html" is requested as "caf%C3%A9.html"
+            # (http.client refuses a request line that is not ASCII)
+            link = urllib.parse.quote(link, safe=_URL_SAFE)
             if link in seen:
                 continue
             seen.add(link)

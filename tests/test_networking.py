@@ -180,6 +180,13 @@ def test_ascii_digits():
         assert not net.ascii_digits(text), text
 
 
+def test_http_json_returns_a_body_that_is_not_json(no_thread_left):
+    # http.server's own error pages are HTML: http_json raised JSONDecodeError.
+    with serve_http() as url:  # the static-file handler: a 404 page in HTML
+        status, body = net.http_json(url + "/missing")
+        assert status == 404 and "<html" in body["text"].lower()
+
+
 def test_http_json_refuses_non_local_urls():
     with pytest.raises(ValueError, match="local servers"):
         net.http_json("http://example.org/")

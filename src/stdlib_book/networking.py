@@ -168,7 +168,8 @@ def json_api_handler() -> type[JsonApiHandler]:
 def http_json(url: str, data: object | None = None, *, raw: bytes | None = None,
               timeout: float = 5.0) -> tuple[int, object]:
     """GET ``url`` (or POST ``data`` as JSON, or ``raw`` bytes); return
-    ``(status, decoded JSON)``. HTTP errors are returned, not raised."""
+    ``(status, decoded JSON)``. HTTP errors are returned, not raised, and so
+    is a body that is not JSON (an error page, say): as ``{"text": ...}``."""
     body = raw if raw is not None else (None if data is None else json.dumps(data).encode())
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"this helper only talks to local servers, got {url!r}")
@@ -176,10 +177,17 @@ def http_json(url: str, data: object | None = None, *, raw: bytes | None = None,
     request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 - checked above
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310 # loopback http URL, checked above
-            return response.status, json.loads(response.read())
+            return response.status, _json_or_text(response.read())
     except urllib.error.HTTPError as exc:
         with exc:
-            return exc.code, json.loads(exc.read() or b"null")
+            return exc.code, _json_or_text(exc.read() or b"null")
+
+
+def _json_or_text(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+        return {"text": body.decode("utf-8", "replace")}
 
 
 def raw_http(port: int, request: bytes, *, timeout: float = 5.0) -> bytes:

@@ -112,6 +112,37 @@ def test_needs_rehash_and_login_upgrade():
                                  ScryptParams(2**11, 8, 1))
 
 
+def test_at_most_four_hashes_run_at_once(monkeypatch):
+    # 12 logins at the same moment: scrypt holds 128 MiB each, so they queue.
+    import threading
+    import time
+
+    running, peak, lock = 0, 0, threading.Lock()
+    real_scrypt = security.hashlib.scrypt
+
+    def slow_scrypt(*args, **kwargs):
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return real_scrypt(*args, **kwargs)
+
+    record = security.hash_password("pw", FAST_SCRYPT)
+    monkeypatch.setattr(security.hashlib, "scrypt", slow_scrypt)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(
+        security.verify_password("pw", record))) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert results == [True] * 12
+    assert peak == security.MAX_CONCURRENT_HASHES == 4
+
+
 def test_sha256_rate_is_positive():
     assert security.sha256_rate(0.01) > 0
 

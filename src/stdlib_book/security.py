@@ -133,11 +133,18 @@ def _password_bytes(password: str | bytes) -> bytes:
     return password
 
 
+#: How many password hashes may run at once in this process. Each scrypt call
+#: at OWASP's figures holds 128 MiB: a burst of 100 logins would ask for 12.5 GiB.
+MAX_CONCURRENT_HASHES = 4
+_hashing_slots = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
+
+
 def _derive(password: bytes, salt: bytes, params: Params, length: int) -> bytes:
-    if isinstance(params, ScryptParams):
-        return hashlib.scrypt(password, salt=salt, n=params.n, r=params.r, p=params.p,
-                              maxmem=params.maxmem, dklen=length)
-    return hashlib.pbkdf2_hmac("sha256", password, salt, params.iterations, dklen=length)
+    with _hashing_slots:  # the others wait here, holding no memory yet
+        if isinstance(params, ScryptParams):
+            return hashlib.scrypt(password, salt=salt, n=params.n, r=params.r, p=params.p,
+                                  maxmem=params.maxmem, dklen=length)
+        return hashlib.pbkdf2_hmac("sha256", password, salt, params.iterations, dklen=length)
 
 
 def _scheme_of(params: Params) -> str:

@@ -60,6 +60,18 @@ def test_read_orders_refuses_a_wrong_header(tmp_path):
     ({"unit_price": "1,50"}, "not a decimal number"),
     ({"unit_price": "-1"}, "non-negative"),
     ({"date": "01/02/2024"}, "not YYYY-MM-DD"),
+    # int(), Decimal() and date.fromisoformat() accept all of these: the format does not
+    ({"quantity": "\u0663"}, "not a whole number"),  # Arabic-Indic 3: int() gives 3
+    ({"quantity": "1_000"}, "not a whole number"),  # int() gives 1000
+    ({"quantity": "+5"}, "not a whole number"),
+    ({"quantity": "1" * 5000}, r"not a whole number"),
+    ({"unit_price": "1e3"}, "not a decimal number"),  # Decimal gives 1E+3
+    ({"unit_price": "1_0.50"}, "not a decimal number"),
+    ({"unit_price": "\u0661\u0662.\u0665\u0660"}, "not a decimal number"),  # 12.50
+    ({"unit_price": "NaN"}, "not a decimal number"),
+    ({"date": "20240803"}, "not YYYY-MM-DD"),  # fromisoformat (3.11+) reads it
+    ({"date": "2024-W31-6"}, "not YYYY-MM-DD"),
+    ({"date": "2024-02-30"}, "not YYYY-MM-DD"),
     ({"note": None}, "missing field"),
     ({None: ["extra"]}, "expected 8 fields, got 9"),
 ])
@@ -69,6 +81,53 @@ def test_parse_order_names_the_problem(change, message):
     with pytest.raises(data.BadRowError, match=message) as info:
         data.parse_order(row, 42)
     assert str(info.value).startswith("line 42: ")
+    assert len(str(info.value)) < 200  # a huge field is cut short in the message
+
+
+HEADER = ",".join(data.ORDER_FIELDS) + "\r\n"
+GOOD_ROW = "A1,2024-01-01,Ada,Oslo,widget,2,2.50,\r\n"
+
+
+def test_read_orders_stops_at_a_csv_error_and_keeps_what_it_read(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + GOOD_ROW + "A2,2024-01-01,Ada,Oslo,w,1,2.50," + "x" * 200_000
+                    + "\r\n" + GOOD_ROW, encoding="utf-8", newline="")
+    orders, problems = data.read_orders(path)  # raised csv.Error before
+    assert [o.order_id for o in orders] == ["A1"]
+    assert problems == ["after line 2: field larger than field limit (131072);"
+                        " the rest of the file was not read"]
+
+
+def test_read_orders_refuses_a_file_in_another_encoding(tmp_path):
+    path = tmp_path / "cp1252.csv"
+    path.write_bytes((HEADER + "A1,2024-01-01,Zo\u00eb,Oslo,w,1,2.50,\r\n").encode("cp1252"))
+    with pytest.raises(data.BadRowError, match=r"not valid utf-8 .*byte 0xeb"):
+        data.read_orders(path)  # raised UnicodeDecodeError before
+
+
+def test_read_orders_names_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_text(HEADER + GOOD_ROW, encoding="utf-8-sig", newline="")
+    with pytest.raises(data.BadRowError, match="utf-8-sig"):
+        data.read_orders(path)
+    assert [o.order_id for o in data.read_orders(path, encoding="utf-8-sig")[0]] == ["A1"]
+
+
+@pytest.mark.parametrize("text", [
+    '{"$decimal": "abc"}', '{"$decimal": "NaN"}', '{"$decimal": 1.5}', '{"$date": 5}',
+    '{"$date": "x"}', '{"$set": "abc"}', '{"$set": [[1]]}', '{"$dict": [[1, 2, 3]]}',
+])
+def test_loads_names_a_bad_tag(text):
+    with pytest.raises(ValueError, match=r"bad \$"):
+        data.loads(text)  # InvalidOperation, TypeError or a silent {'a', 'b', 'c'} before
+
+
+@pytest.mark.parametrize("value", [
+    {"$decimal": ""}, {"$date": "soon"}, {"$set": 1}, {"$dict": None},
+    [{"$datetime": {"$set": [1]}}],
+])
+def test_dicts_that_look_like_tags_round_trip(value):
+    assert data.loads(data.dumps(value)) == value
 
 
 json_values = st.recursive(

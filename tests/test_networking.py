@@ -128,10 +128,63 @@ def test_note_path_with_non_ascii_digits_is_404(ident, no_thread_left, capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
+# int() refuses more than 4,300 digits (ValueError, Python 3.11+ and security
+# releases), and json.loads raises RecursionError for deep nesting: both used to
+# kill the handler (no answer, a traceback on the server).
+def test_content_length_with_thousands_of_digits_gets_413(no_thread_left, capsys):
+    with serve_http(net.json_api_handler()) as url:
+        for length in ("9" * 5000, "1" + "0" * 5000, str(net.MAX_BODY + 1)):
+            request = f"POST /notes HTTP/1.0\r\nContent-Length: {length}\r\n\r\n{{}}"
+            answer = net.raw_http(port_of(url), request.encode())
+            assert b" 413 " in answer.split(b"\r\n")[0], answer[:80]
+        assert net.http_json(url + "/notes") == (200, [])
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_leading_zeros_in_content_length_are_still_a_number(no_thread_left):
+    with serve_http(net.json_api_handler()) as url:
+        body = b'{"text": "zeros"}'
+        request = (b"POST /notes HTTP/1.0\r\nContent-Length: 000"
+                   + str(len(body)).encode() + b"\r\n\r\n" + body)
+        assert b" 201 " in net.raw_http(port_of(url), request).split(b"\r\n")[0]
+
+
+def test_note_id_with_thousands_of_digits_is_404(no_thread_left, capsys):
+    with serve_http(net.json_api_handler()) as url:
+        net.http_json(url + "/notes", {"text": "one"})
+        status, payload = net.http_json(url + "/notes/" + "1" * 5000)
+        assert status == 404 and len(payload["error"]) < 100, payload
+        assert net.http_json(url + "/notes/" + "0" * 50 + "1")[0] == 200
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_json_nested_too_deeply_gets_400(no_thread_left, capsys):
+    with serve_http(net.json_api_handler()) as url:
+        status, payload = net.http_json(url + "/notes", raw=b"[" * 60_000)
+        assert status == 400 and "nested too deeply" in payload["error"], payload
+        assert net.http_json(url + "/notes") == (200, [])
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_bounded_int():
+    assert net.bounded_int("42", 100) == 42
+    assert net.bounded_int("0" * 5000 + "42", 100) == 42
+    assert net.bounded_int("0", 100) == 0
+    for text in ("", "101", "9" * 5000, "\u00b2", "-1", " 1"):
+        assert net.bounded_int(text, 100) is None, text
+
+
 def test_ascii_digits():
     assert net.ascii_digits("0123456789")
     for text in ("", "\u00b2", "\u0663", "\uff15", "+1", "1.0", "1_000"):
         assert not net.ascii_digits(text), text
+
+
+def test_http_json_returns_a_body_that_is_not_json(no_thread_left):
+    # http.server's own error pages are HTML: http_json raised JSONDecodeError.
+    with serve_http() as url:  # the static-file handler: a 404 page in HTML
+        status, body = net.http_json(url + "/missing")
+        assert status == 404 and "<html" in body["text"].lower()
 
 
 def test_http_json_refuses_non_local_urls():
@@ -305,6 +358,42 @@ def test_line_server_timeouts_and_long_lines():
     assert stats.timeouts == 1 and stats.too_long == 1 and stats.active == 0
 
 
+def test_line_client_returns_after_the_server_handler_has_finished():
+    # What the notebook's printed statistics rely on: one client after another
+    # never overlap on the server (max_active stays 1, active is 0 at once).
+    async def scenario():
+        async with net.line_server(idle_timeout=5) as (port, stats):
+            for i in range(20):
+                assert await net.line_client(port, [b"n%d" % i]) == [b"N%d\n" % i]
+                assert stats.active == 0, i
+        return stats
+
+    stats = asyncio.run(asyncio.wait_for(scenario(), 30))
+    assert stats.max_active == 1 and stats.served == 20
+
+
+def test_line_server_drops_a_client_that_never_reads():
+    # It sends 32 MiB of lines and reads none of the answers: once the socket
+    # buffers are full, drain() waits. Without a timeout on it the handler
+    # waited forever, and so did closing the server (3.12+ wait_closed waits
+    # for every connection).
+    async def scenario():
+        async with net.line_server(idle_timeout=0.3) as (port, stats):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write((b"y" * 4000 + b"\n") * 8192)  # never drained or read
+            for _ in range(200):
+                if stats.timeouts:
+                    break
+                await asyncio.sleep(0.05)
+            writer.transport.abort()
+            assert await net.line_client(port, [b"ok"]) == [b"OK\n"]
+            await asyncio.sleep(0.05)
+        return stats
+
+    stats = asyncio.run(asyncio.wait_for(scenario(), 30))
+    assert stats.timeouts == 1 and stats.active == 0 and stats.served > 0, stats
+
+
 def test_drain_bounds_the_write_buffer():
     total = 8 << 20
     with_drain = asyncio.run(net.flood_without_reader(total, drain=True))
@@ -372,6 +461,52 @@ def test_crawl_without_robots(tmp_path):
     assert len(result.pages) == 1
 
 
+def _site_handler(pages):
+    """A handler serving ``pages``: path -> (status, content type, body)."""
+    class Site(net.SlowHandler):
+        def do_GET(self):
+            status, ctype, body = pages.get(self.path, (404, "text/plain", b"missing"))
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+    return Site
+
+
+@pytest.mark.parametrize("robots_status, crawled", [(404, True), (410, True), (500, False),
+                                                     (503, False), (403, False)])
+def test_crawl_follows_rfc_9309_when_robots_txt_fails(robots_status, crawled, no_thread_left):
+    # Before: any HTTP error on robots.txt meant "everything allowed", 5xx included.
+    pages = {"/robots.txt": (robots_status, "text/plain", b"oops"),
+             "/index.html": (200, "text/html", b"<p>hello</p>")}
+    with serve_http(_site_handler(pages)) as url:
+        result = net.crawl(url + "/index.html")
+    assert bool(result.pages) is crawled
+    assert bool(result.blocked_by_robots) is not crawled
+
+
+def test_crawl_survives_bad_pages(no_thread_left):
+    # Before: a latin-1 page raised UnicodeDecodeError, a vanished server
+    # URLError, and a page of any size was read whole.
+    big = b"<p>" + b"x" * net.MAX_PAGE_BYTES + b"</p>"
+    pages = {"/robots.txt": (404, "text/plain", b""),
+             "/index.html": (200, "text/html; charset=iso-8859-1",
+                             '<a href="caf\u00e9.html">caf\u00e9</a><a href="big.html">b</a>'
+                             '<a href="bad.html">?</a>'.encode("latin-1")),
+             "/caf%C3%A9.html": (200, "text/html", b"ok"),
+             "/big.html": (200, "text/html", big),
+             "/bad.html": (200, "text/html; charset=no-such-codec", b"\xff<p>odd</p>")}
+    with serve_http(_site_handler(pages)) as url:
+        result = net.crawl(url + "/index.html")
+    base = url + "/"
+    assert [p.removeprefix(base) for p in result.pages] == ["bad.html", "caf%C3%A9.html",
+                                                          "index.html"]
+    assert [p.removeprefix(base) for p in result.broken] == ["big.html"]
+    gone = net.crawl(net.closed_port_url() + "/index.html")  # nothing there at all
+    assert gone.pages == [] and gone.blocked_by_robots
+
+
 # -- exercise checks -------------------------------------------------------------------
 
 
@@ -390,6 +525,24 @@ def test_build_url_check():
 def test_read_exactly_check():
     assert net.check_read_exactly(net.read_exactly).passed
     assert not net.check_read_exactly(lambda sock, n: sock.recv(n)).passed
+
+
+def test_read_exactly_check_stops_a_loop_that_ignores_end_of_stream():
+    # The commonest mistake: never checking for b"". Once the peer closes,
+    # recv returns b"" at once, forever; the check used to hang with it.
+    def spins(sock, n):
+        data = b""
+        while len(data) < n:
+            data += sock.recv(n - len(data))
+        return data
+
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(fb=net.check_read_exactly(spins)),
+                              daemon=True)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive(), "the self-check hung on a loop that ignores b''"
+    assert not result["fb"].passed and "returned b''" in str(result["fb"])
 
 
 def test_extract_links_check():

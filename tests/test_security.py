@@ -76,6 +76,9 @@ def test_verify_uses_compare_digest(monkeypatch):
     ("pbkdf2_sha256$i=999999999$" + "A" * 22 + "$" + "B" * 43, "iterations"),
     ("pbkdf2_sha256$i=1000$!!!$" + "B" * 43, "malformed"),
     ("pbkdf2_sha256$i=1000$AAAA$" + "B" * 43, "too short"),
+    # a 66-byte "hash" (a 1 MiB one would make PBKDF2 run its iterations 32,768 times)
+    ("pbkdf2_sha256$i=1000$" + "A" * 22 + "$" + "B" * 88, "longer than 64"),
+    ("scrypt$n=131072,r=8,p=1$" + "A" * 200 + "$" + "B" * 43, "longer than 64"),
 ])
 def test_bad_records_are_refused_with_a_reason(record, message):
     with pytest.raises(security.PasswordRecordError, match=message):
@@ -107,6 +110,37 @@ def test_needs_rehash_and_login_upgrade():
     # any weaker part counts, not just the first
     assert security.needs_rehash(security.hash_password("pw", ScryptParams(2**12, 4, 1)),
                                  ScryptParams(2**11, 8, 1))
+
+
+def test_at_most_four_hashes_run_at_once(monkeypatch):
+    # 12 logins at the same moment: scrypt holds 128 MiB each, so they queue.
+    import threading
+    import time
+
+    running, peak, lock = 0, 0, threading.Lock()
+    real_scrypt = security.hashlib.scrypt
+
+    def slow_scrypt(*args, **kwargs):
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return real_scrypt(*args, **kwargs)
+
+    record = security.hash_password("pw", FAST_SCRYPT)
+    monkeypatch.setattr(security.hashlib, "scrypt", slow_scrypt)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(
+        security.verify_password("pw", record))) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert results == [True] * 12
+    assert peak == security.MAX_CONCURRENT_HASHES == 4
 
 
 def test_sha256_rate_is_positive():
@@ -155,7 +189,8 @@ def test_tampering_with_any_part_is_refused(change):
     clock = Clock(1_000_000)
     verifier = security.RequestVerifier(KEY, max_age=60, clock=clock)
     request = {"method": "POST", "path": "/pay", "body": b'{"amount": 5}'}
-    headers = security.sign_request(KEY, **request, timestamp=clock.now, nonce="abc")
+    headers = security.sign_request(KEY, **request, timestamp=clock.now,
+                                      nonce="nonce-abcdefghijk")
     if change in ("method", "path"):
         request[change] = "GET" if change == "method" else "/refund"
     elif change == "body":
@@ -163,7 +198,7 @@ def test_tampering_with_any_part_is_refused(change):
     elif change == "timestamp":
         headers["X-Timestamp"] = str(clock.now + 1)
     elif change == "nonce":
-        headers["X-Nonce"] = "abd"
+        headers["X-Nonce"] = "nonce-abcdefghijl"
     elif change == "signature":
         headers["X-Signature"] = "0" * 64
     else:
@@ -198,6 +233,29 @@ def test_timestamp_with_non_ascii_digits_is_a_signature_error(ts):
         verifier.verify("GET", "/", b"", {**headers, "X-Timestamp": ts})
 
 
+def test_timestamp_with_thousands_of_digits_is_a_signature_error():
+    # int() raises ValueError beyond 4,300 digits: refused before int() is called.
+    verifier = security.RequestVerifier(KEY, max_age=60, clock=Clock(1_000_000))
+    headers = security.sign_request(KEY, "GET", "/", timestamp=1_000_000)
+    for ts in ("1" * 5000, "0" * 13 + "1000000"):
+        with pytest.raises(security.SignatureError, match="whole seconds"):
+            verifier.verify("GET", "/", b"", {**headers, "X-Timestamp": ts})
+
+
+@pytest.mark.parametrize("nonce", ["", "short", "n" * 65, "nonce\nwith-a-newline", "\u00e9" * 20,
+                                   "x" * 5000])
+def test_malformed_nonce_is_a_signature_error(nonce):
+    # A newline in a nonce could shift text between the fields of the signed
+    # string, and a huge one would be kept in memory for the whole window.
+    verifier = security.RequestVerifier(KEY, max_age=60, clock=Clock(1_000_000))
+    headers = security.sign_request(KEY, "GET", "/", timestamp=1_000_000)
+    with pytest.raises(security.SignatureError, match="X-Nonce"):
+        verifier.verify("GET", "/", b"", {**headers, "X-Nonce": nonce})
+    with pytest.raises(ValueError, match="nonce"):
+        security.sign_request(KEY, "GET", "/", nonce=nonce)
+    assert verifier._seen == {}
+
+
 def test_wrong_key_refused_and_nonces_forgotten_after_window():
     clock = Clock(1_000_000)
     verifier = security.RequestVerifier(KEY, max_age=10, clock=clock)
@@ -206,7 +264,8 @@ def test_wrong_key_refused_and_nonces_forgotten_after_window():
                                                                timestamp=clock.now))
     for i in range(50):
         verifier.verify("GET", "/", b"", security.sign_request(KEY, "GET", "/",
-                                                               timestamp=clock.now, nonce=str(i)))
+                                                               timestamp=clock.now,
+                                                               nonce=f"nonce-{i:011d}"))
     clock.now += 100
     verifier.verify("GET", "/", b"", security.sign_request(KEY, "GET", "/", timestamp=clock.now))
     assert len(verifier._seen) == 1

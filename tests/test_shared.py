@@ -191,6 +191,36 @@ def test_joined_threads_wait_is_bounded():
     assert 0.2 <= waited < 3
 
 
+def test_serve_tcp_wait_is_bounded_in_total():
+    """Four stuck connections cost join_timeout once, not four times."""
+    import threading
+    import time
+
+    release = threading.Event()
+    started = threading.Semaphore(0)
+
+    def stuck(conn):
+        started.release()
+        release.wait(10)
+
+    clients = []
+    with servers.serve_tcp(stuck, name="stuck", join_timeout=0.5) as server:
+        for _ in range(4):
+            clients.append(socket.create_connection((server.host, server.port), timeout=5))
+        for _ in range(4):
+            assert started.acquire(timeout=5)
+        start = time.monotonic()
+    waited = time.monotonic() - start
+    threads = list(server.threads)
+    release.set()
+    for c in clients:
+        c.close()
+    for t in threads:
+        t.join(5)
+    assert 0.4 <= waited < 1.5, waited
+    assert not any(t.is_alive() for t in threads)
+
+
 def test_commands_run_merges_env_unlike_subprocess_run():
     # subprocess.run(env=...) replaces the environment; commands.run adds to it
     ran = commands.python("-c", "import os; print(os.environ['BOOK_X'], 'PATH' in os.environ)",

@@ -22,6 +22,10 @@ samples = st.lists(floats, min_size=2, max_size=60)
     ([1.0, math.nan], ValueError, r"data\[1\] is nan"),
     ([Decimal("Infinity")], ValueError, "NaN and infinity"),
     ("123", TypeError, "not a str"),
+    ([Decimal("sNaN"), 1], ValueError, r"data\[0\] is Decimal\('sNaN'\)"),  # isfinite raised
+    ([1, 10**400], ValueError, r"data\[1\] is larger than any float"),  # was OverflowError
+    ([Fraction(10**400, 3)], ValueError, "larger than any float"),
+    ([Decimal("1.5"), 2, 2.5], TypeError, r"mixes Decimal with float \(data\[2\]\)"),
 ])
 def test_numbers_names_the_bad_value(bad, error, message):
     with pytest.raises(error, match=message):
@@ -187,6 +191,47 @@ def test_to_cents_rounds_half_up_to_whole_cents(amount):
     cents = stats.to_cents(amount)
     assert cents == cents.quantize(stats.CENT)
     assert abs(cents - amount) <= Decimal("0.005")
+
+
+@pytest.mark.parametrize("amount, error, message", [
+    ("NaN", ValueError, "written like 12.50"),  # Decimal("NaN") used to come back as NaN
+    ("Infinity", ValueError, "written like"),
+    (" 1.5 ", ValueError, "written like"),
+    ("\u0661\u0662", ValueError, "written like"),  # Arabic-Indic 12: Decimal() reads it
+    ("12,50", ValueError, "written like"),  # was decimal.InvalidOperation
+    ("1e5", ValueError, "written like"),
+    ("1" * 27, ValueError, "more digits than 28-digit"),  # quantize raised InvalidOperation
+    (Decimal("sNaN"), ValueError, "finite number"),
+    (Decimal("1e40"), ValueError, "more digits"),
+    (True, TypeError, "not bool"),
+    (Fraction(1, 2), TypeError, "not Fraction"),
+])
+def test_to_cents_refuses_what_is_not_an_amount(amount, error, message):
+    with pytest.raises(error, match=message):
+        stats.to_cents(amount)
+
+
+def test_to_cents_accepts_plain_amounts():
+    assert stats.to_cents("+3") == Decimal("3.00")
+    assert stats.to_cents("-0.005") == Decimal("-0.01")
+    assert stats.to_cents("1" * 26) == Decimal("1" * 26 + ".00")
+
+
+def test_solve_refuses_non_finite_input():
+    with pytest.raises(ValueError, match="finite"):
+        stats.solve([[math.nan, 1.0], [1.0, 1.0]], [1.0, 2.0])  # gave [nan, nan]
+    with pytest.raises(ValueError, match="finite"):
+        stats.solve([[2.0, 1.0], [1.0, 1.0]], [math.inf, 2.0])
+
+
+def test_running_stats_checks_a_summary_it_is_given_and_overflow():
+    for args in ((-1,), (1.5,), (True,), (2, math.nan, 0.0), (2, 0.0, -1.0), (2, 0.0, math.inf)):
+        with pytest.raises(ValueError):
+            stats.RunningStats(*args)
+    r = stats.RunningStats()
+    with pytest.raises(OverflowError, match="value #1"):
+        r.extend([1e308, -1e308, 1e308])  # the variance used to come out as nan
+    assert (r.n, r.mean, r.m2) == (1, 1e308, 0.0)  # left as it was before the bad value
 
 
 def split_good(total, n):

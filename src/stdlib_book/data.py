@@ -22,13 +22,14 @@ import math
 import multiprocessing
 import os
 import random
+import re
 import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,18 @@ class BadRowError(ValueError):
     names the line and the field."""
 
 
+_QUANTITY = re.compile(r"-?[0-9]{1,9}")
+_PRICE = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,6})?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """``repr(text)``, cut short: a bad field can be megabytes long."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r} (+{len(text) - limit:,} characters)"
+
+
 def parse_order(row: dict[str | None, Any], line: int) -> Order:
     """Turn one ``csv.DictReader`` row into an :class:`Order`.
 
@@ -160,26 +173,28 @@ def parse_order(row: dict[str | None, Any], line: int) -> Order:
     if missing:
         raise BadRowError(f"line {line}: missing field(s) {', '.join(missing)}")
     text = {name: row[name].strip() for name in ORDER_FIELDS}
+    # Patterns first, conversions second: int() also reads "٣" (3) and "1_000",
+    # Decimal() reads "1e3" and "١٢.٥", and date.fromisoformat (3.11+) reads
+    # "20240803" and "2024-W31-6". None of them is what this file format allows.
     if not text["quantity"]:
         raise BadRowError(f"line {line}: quantity is empty")
-    try:
-        quantity = int(text["quantity"])
-    except ValueError:
-        raise BadRowError(f"line {line}: quantity {text['quantity']!r} is not a whole number"
-                          ) from None
+    if not _QUANTITY.fullmatch(text["quantity"]):
+        raise BadRowError(f"line {line}: quantity {_shown(text['quantity'])} is not a whole number")
+    quantity = int(text["quantity"])
     if quantity <= 0:
         raise BadRowError(f"line {line}: quantity must be positive, got {quantity}")
-    try:
-        price = Decimal(text["unit_price"])
-    except InvalidOperation:
-        raise BadRowError(f"line {line}: unit_price {text['unit_price']!r} is not a decimal "
-                          "number like 12.50") from None
-    if not price.is_finite() or price < 0:
+    if not _PRICE.fullmatch(text["unit_price"]):
+        raise BadRowError(f"line {line}: unit_price {_shown(text['unit_price'])} is not a decimal "
+                          "number like 12.50")
+    price = Decimal(text["unit_price"])
+    if price < 0:
         raise BadRowError(f"line {line}: unit_price must be a non-negative amount, got {price}")
     try:
+        if not _DATE.fullmatch(text["date"]):
+            raise ValueError(text["date"])
         date = dt.date.fromisoformat(text["date"])
-    except ValueError:
-        raise BadRowError(f"line {line}: date {text['date']!r} is not YYYY-MM-DD") from None
+    except ValueError:  # the wrong shape, or a day that does not exist (2024-02-30)
+        raise BadRowError(f"line {line}: date {_shown(text['date'])} is not YYYY-MM-DD") from None
     return Order(text["order_id"], date, row["customer"], row["city"], text["product"],
                  quantity, price, row["note"])
 
@@ -194,16 +209,29 @@ def read_orders(path: str | Path, *, encoding: str = "utf-8"
     """
     orders: list[Order] = []
     problems: list[str] = []
+    name = os.fspath(path)
     with open(path, newline="", encoding=encoding) as f:
         reader = csv.DictReader(f)
-        if tuple(reader.fieldnames or ()) != ORDER_FIELDS:
-            raise BadRowError(f"{os.fspath(path)}: header is {reader.fieldnames!r}, "
-                              f"expected {list(ORDER_FIELDS)!r}")
-        for row in reader:
-            try:
-                orders.append(parse_order(row, reader.line_num))
-            except BadRowError as exc:
-                problems.append(str(exc))
+        try:
+            if tuple(reader.fieldnames or ()) != ORDER_FIELDS:
+                hint = (" (a byte-order mark: read it with encoding='utf-8-sig')"
+                        if (reader.fieldnames or [""])[0].startswith("\ufeff") else "")
+                raise BadRowError(f"{name}: header is {reader.fieldnames!r}, "
+                                  f"expected {list(ORDER_FIELDS)!r}{hint}")
+            for row in reader:
+                try:
+                    orders.append(parse_order(row, reader.line_num))
+                except BadRowError as exc:
+                    problems.append(str(exc))
+        except csv.Error as exc:  # e.g. a field over csv.field_size_limit()
+            # Where one record cannot be parsed, the next ones cannot be trusted
+            # (a quote may be open): report it and stop, keeping what was read.
+            problems.append(f"after line {reader.line_num}: {exc};"
+                            " the rest of the file was not read")
+        except UnicodeDecodeError as exc:
+            raise BadRowError(f"{name}: not valid {encoding} ({exc.reason}, byte"
+                              f" {exc.object[exc.start]:#04x}): read it with the encoding"
+                              " it was written in") from None
     return orders, problems
 
 
@@ -222,6 +250,9 @@ class TaggedJSONEncoder(json.JSONEncoder):
     '{"price": {"$decimal": "12.50"}, "tags": {"$set": ["a", "b"]}}'
     """
 
+    def iterencode(self, o: Any, _one_shot: bool = False) -> Iterator[str]:
+        return super().iterencode(_escape_tag_lookalikes(o), _one_shot)
+
     def default(self, o: Any) -> Any:
         if isinstance(o, dt.datetime):  # before date: a datetime is a date too
             return {"$datetime": o.isoformat()}
@@ -238,20 +269,55 @@ class TaggedJSONEncoder(json.JSONEncoder):
         return super().default(o)
 
 
-_DECODERS: dict[str, Callable[[Any], Any]] = {
-    "$datetime": dt.datetime.fromisoformat,
-    "$date": dt.date.fromisoformat,
-    "$decimal": Decimal,
-    "$set": set,
+#: tag -> (the JSON type its value must have, the function that decodes it)
+_DECODERS: dict[str, tuple[type, Callable[[Any], Any]]] = {
+    "$datetime": (str, dt.datetime.fromisoformat),
+    "$date": (str, dt.date.fromisoformat),
+    "$decimal": (str, Decimal),
+    "$set": (list, set),
+    "$dict": (list, dict),  # a user's dict that looks like a tag, as [[key, value]]
 }
 
 
+def _escape_tag_lookalikes(o: Any) -> Any:
+    """Wrap every dict that would read back as a tag, such as a user's own
+    ``{"$date": "soon"}``, as ``{"$dict": [[key, value]]}``: a list of pairs,
+    because ``object_hook`` decodes inner objects first and would otherwise
+    turn it into a date (or fail) before the wrapper is seen."""
+    if isinstance(o, dict):
+        items = {k: _escape_tag_lookalikes(v) for k, v in o.items()}
+        if len(items) == 1 and next(iter(items)) in _DECODERS:
+            return {"$dict": [[k, v] for k, v in items.items()]}
+        return items
+    if isinstance(o, list | tuple):
+        return [_escape_tag_lookalikes(v) for v in o]
+    return o
+
+
 def tagged_object_hook(obj: dict[str, Any]) -> Any:
-    """The decoding half of :class:`TaggedJSONEncoder` (an ``object_hook``)."""
+    """The decoding half of :class:`TaggedJSONEncoder` (an ``object_hook``).
+
+    A tag whose value cannot be what :class:`TaggedJSONEncoder` wrote (a
+    ``$set`` of a string, a ``$decimal`` that is not a number, a list in a
+    set) raises ``ValueError`` naming the tag; ``Decimal("abc")`` alone would
+    raise ``decimal.InvalidOperation`` with no useful message.
+
+    >>> tagged_object_hook({"$decimal": "12.50"}), tagged_object_hook({"$x": 1})
+    (Decimal('12.50'), {'$x': 1})
+    """
     if len(obj) == 1:
         (key, value), = obj.items()
         if key in _DECODERS:
-            return _DECODERS[key](value)
+            kind, decode = _DECODERS[key]
+            try:
+                if not isinstance(value, kind):
+                    raise TypeError(f"expected a {kind.__name__}")
+                result = decode(value)
+            except (ArithmeticError, TypeError, ValueError) as exc:
+                raise ValueError(f"bad {key} value {value!r:.60}: {exc}") from None
+            if isinstance(result, Decimal) and not result.is_finite():
+                raise ValueError(f"bad {key} value {value!r}: not a finite number")
+            return result
     return obj
 
 

@@ -37,6 +37,8 @@ from .servers import LOOPBACK, JoinedThreadingHTTPServer, serve_http, serve_tcp
 
 #: The largest request body the JSON API accepts, in bytes.
 MAX_BODY = 64 * 1024
+#: The largest note id the API looks up (larger ones cannot exist).
+MAX_NOTE_ID = 2**63 - 1
 
 
 def ascii_digits(text: str) -> bool:
@@ -48,8 +50,30 @@ def ascii_digits(text: str) -> bool:
 
     >>> [ascii_digits(t) for t in ("42", "²", "٣", "", "-1", " 7")]
     [True, False, False, False, False, False]
+
+    Passing this test is not enough for ``int()`` either: from Python 3.11
+    (and security releases before it) ``int()`` refuses a string of more
+    than 4,300 digits with ``ValueError``, so compare the *length* of the
+    digits with the largest number you accept first (:func:`bounded_int`).
     """
     return text.isascii() and text.isdigit()
+
+
+def bounded_int(text: str, largest: int) -> int | None:
+    """``int(text)`` for ASCII digits up to ``largest``; ``None`` for anything
+    else: not digits, or a number over ``largest`` however many digits it has
+    (``int()`` itself raises ``ValueError`` beyond 4,300 digits).
+
+    >>> [bounded_int(t, 65536) for t in ("42", "0042", "²", "65537", "9" * 5000)]
+    [42, 42, None, None, None]
+    """
+    if not ascii_digits(text):
+        return None
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(largest)):
+        return None
+    value = int(digits)
+    return value if value <= largest else None
 
 
 class JsonApiHandler(http.server.BaseHTTPRequestHandler):
@@ -84,10 +108,12 @@ class JsonApiHandler(http.server.BaseHTTPRequestHandler):
             return
         prefix, _, ident = self.path.partition("/notes/")
         if prefix == "" and ascii_digits(ident):
+            number = bounded_int(ident, MAX_NOTE_ID)
             with self.lock:
-                note = self.store.get(int(ident))
+                note = None if number is None else self.store.get(number)
             if note is None:
-                self.send_json(404, {"error": f"no note with id {ident}"})
+                self.send_json(404, {"error": f"no note with id {ident[:20]}"
+                                              + ("..." if len(ident) > 20 else "")})
             else:
                 self.send_json(200, note)
             return
@@ -101,9 +127,11 @@ class JsonApiHandler(http.server.BaseHTTPRequestHandler):
         if length_text is None or not ascii_digits(length_text):
             self.send_json(411, {"error": "a Content-Length header with the body size is required"})
             return
-        length = int(length_text)
-        if length > MAX_BODY:
-            self.send_json(413, {"error": f"body of {length} bytes is over the {MAX_BODY} limit"})
+        length = bounded_int(length_text, MAX_BODY)
+        if length is None:  # digits, but more than MAX_BODY (maybe more than int() reads)
+            self.send_json(413, {"error": f"body of {length_text[:20]}"
+                                          f"{'...' if len(length_text) > 20 else ''} bytes"
+                                          f" is over the {MAX_BODY} limit"})
             return
         try:
             raw = self.rfile.read(length)
@@ -117,6 +145,9 @@ class JsonApiHandler(http.server.BaseHTTPRequestHandler):
             data = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             self.send_json(400, {"error": f"body is not valid JSON: {exc}"})
+            return
+        except RecursionError:  # "[[[[..." nested deeper than the parser's recursion limit
+            self.send_json(400, {"error": "body is not valid JSON: nested too deeply"})
             return
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             self.send_json(422, {"error": 'expected an object like {"text": "..."}'})
@@ -137,7 +168,8 @@ def json_api_handler() -> type[JsonApiHandler]:
 def http_json(url: str, data: object | None = None, *, raw: bytes | None = None,
               timeout: float = 5.0) -> tuple[int, object]:
     """GET ``url`` (or POST ``data`` as JSON, or ``raw`` bytes); return
-    ``(status, decoded JSON)``. HTTP errors are returned, not raised."""
+    ``(status, decoded JSON)``. HTTP errors are returned, not raised, and so
+    is a body that is not JSON (an error page, say): as ``{"text": ...}``."""
     body = raw if raw is not None else (None if data is None else json.dumps(data).encode())
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"this helper only talks to local servers, got {url!r}")
@@ -145,10 +177,17 @@ def http_json(url: str, data: object | None = None, *, raw: bytes | None = None,
     request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 - checked above
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310 # loopback http URL, checked above
-            return response.status, json.loads(response.read())
+            return response.status, _json_or_text(response.read())
     except urllib.error.HTTPError as exc:
         with exc:
-            return exc.code, json.loads(exc.read() or b"null")
+            return exc.code, _json_or_text(exc.read() or b"null")
+
+
+def _json_or_text(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+        return {"text": body.decode("utf-8", "replace")}
 
 
 def raw_http(port: int, request: bytes, *, timeout: float = 5.0) -> bytes:
@@ -468,10 +507,17 @@ async def _handle_lines(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
             if not line:
                 break  # the client closed its side
             writer.write(line.upper())
-            await writer.drain()  # wait while the client is slower than we are
+            # wait while the client is slower than we are, but not forever:
+            # a client that sends and never reads would otherwise hold us here
+            async with asyncio.timeout(idle_timeout):  # 3.11+; no extra task, unlike wait_for
+                await writer.drain()
             stats.served += 1
         with contextlib.suppress(ConnectionError):
-            await writer.drain()
+            async with asyncio.timeout(idle_timeout):
+                await writer.drain()
+    except TimeoutError:  # a drain timed out: the client stopped reading
+        stats.timeouts += 1
+        writer.transport.abort()  # drop the unsent answers; close() would wait for them
     except ConnectionError:
         pass  # the client vanished; nothing to answer
     finally:
@@ -498,7 +544,9 @@ async def line_server(*, idle_timeout: float = 5.0) -> AsyncIterator[tuple[int, 
 
 
 async def line_client(port: int, lines: list[bytes], *, timeout: float = 10.0) -> list[bytes]:
-    """Send each line and collect each answer."""
+    """Send each line and collect each answer; then say "no more" (a
+    half-close) and wait until the server hangs up, so that its handler has
+    finished when this returns."""
     reader, writer = await asyncio.wait_for(asyncio.open_connection(LOOPBACK, port), timeout)
     try:
         answers = []
@@ -506,6 +554,8 @@ async def line_client(port: int, lines: list[bytes], *, timeout: float = 10.0) -
             writer.write(line + b"\n")
             await writer.drain()
             answers.append(await asyncio.wait_for(reader.readline(), timeout))
+        writer.write_eof()
+        await asyncio.wait_for(reader.read(), timeout)
         return answers
     finally:
         writer.close()
@@ -806,11 +856,30 @@ class CrawlResult:
     offsite: list[str] = field(default_factory=list)
 
 
+#: The largest page the crawler reads: a server cannot make it hold more.
+MAX_PAGE_BYTES = 1 << 20
+
+
+#: Characters left as they are when a link is made ASCII: the reserved ones and "%".
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+
+
+class PageTooLarge(ValueError):
+    """A page over :data:`MAX_PAGE_BYTES`."""
+
+
 def _get_text(url: str, timeout: float) -> str:
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"the crawler only visits local servers, got {url!r}")
     with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310  # nosec B310 # loopback http URL, checked above
-        return response.read().decode("utf-8")
+        body = response.read(MAX_PAGE_BYTES + 1)
+        if len(body) > MAX_PAGE_BYTES:
+            raise PageTooLarge(f"{url} is larger than {MAX_PAGE_BYTES} bytes")
+        charset = response.headers.get_content_charset() or "utf-8"
+    try:
+        return body.decode(charset, "replace")  # a wrong byte becomes U+FFFD, not an error
+    except LookupError:  # a charset Python does not know
+        return body.decode("utf-8", "replace")
 
 
 def crawl(start_url: str, *, max_pages: int = 50, agent: str = "stdlib-book",
@@ -818,7 +887,11 @@ def crawl(start_url: str, *, max_pages: int = 50, agent: str = "stdlib-book",
     """Breadth-first crawl of one local site, asking ``robots.txt`` first.
 
     Only pages on the start URL's host are fetched (others are listed in
-    ``offsite``), each at most once, at most ``max_pages`` of them.
+    ``offsite``), each at most once, at most ``max_pages`` of them, each at
+    most :data:`MAX_PAGE_BYTES` long and decoded with the charset its server
+    names (bad bytes replaced). A page that cannot be fetched is listed in
+    ``broken``. If ``robots.txt`` answers 5xx (or 401/403), or cannot be
+    fetched at all, nothing is crawled (RFC 9309).
     """
     if max_pages < 1:
         raise ValueError(f"max_pages must be at least 1, got {max_pages}")
@@ -829,7 +902,15 @@ def crawl(start_url: str, *, max_pages: int = 50, agent: str = "stdlib-book",
                                timeout).splitlines())
     except urllib.error.HTTPError as exc:
         exc.close()
-        robots.parse([])  # no robots.txt: everything is allowed
+        # RFC 9309: a robots.txt answered with 4xx is "unavailable" (crawl
+        # everything), with 5xx "unreachable" (crawl nothing); 401 and 403
+        # forbid everything too, as RobotFileParser.read does.
+        if exc.code in (401, 403) or exc.code >= 500:
+            robots.disallow_all = True
+        else:
+            robots.allow_all = True
+    except (urllib.error.URLError, OSError, ValueError):  # unreachable, too large
+        robots.disallow_all = True
     result, queue, seen = CrawlResult(), [start_url], {start_url}
     while queue and len(result.pages) < max_pages:
         url = queue.pop(0)
@@ -842,8 +923,14 @@ def crawl(start_url: str, *, max_pages: int = 50, agent: str = "stdlib-book",
             exc.close()
             result.broken.append(url)
             continue
+        except (urllib.error.URLError, OSError, ValueError):  # gone, slow, too big, bad URL
+            result.broken.append(url)
+            continue
         result.pages.append(url)
         for link in extract_links(html, url):
+            # as a browser does: "café.html" is requested as "caf%C3%A9.html"
+            # (http.client refuses a request line that is not ASCII)
+            link = urllib.parse.quote(link, safe=_URL_SAFE)
             if link in seen:
                 continue
             seen.add(link)
@@ -880,8 +967,36 @@ def check_build_url(func: Callable[[str, str, dict[str, str]], str]) -> Feedback
     return run_checks("build_url", body)
 
 
+class _EndlessRecvLoop(RuntimeError):
+    """Raised by the self-check when ``recv`` keeps being called after the
+    peer has closed: not a ConnectionError, so it can never pass for one."""
+
+
+class _GuardedSocket:
+    """A socket for a reader's code: ``recv`` that has returned ``b""`` (the
+    peer closed) 100 times in a row raises instead of letting a loop that
+    never checks for ``b""`` spin forever and hang the notebook."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._empty = 0
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        data = self._sock.recv(bufsize, flags)
+        self._empty = 0 if data else self._empty + 1
+        if self._empty > 100:
+            raise _EndlessRecvLoop("recv() returned b'' (the peer has closed) 100 times in a"
+                                   " row and was called again: stop when it returns b''")
+        return data
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._sock, name)
+
+
 def check_read_exactly(func: Callable[[socket.socket, int], bytes]) -> Feedback:
-    """Check ``func(sock, n)`` against a peer that sends one byte at a time."""
+    """Check ``func(sock, n)`` against a peer that sends one byte at a time.
+    A function that loops on ``recv`` after the peer has closed is stopped
+    and told so, instead of hanging."""
 
     def dribble(data: bytes, close: bool) -> tuple[socket.socket, threading.Thread]:
         left, right = socket.socketpair()
@@ -902,7 +1017,7 @@ def check_read_exactly(func: Callable[[socket.socket, int], bytes]) -> Feedback:
     def attempt(data: bytes, n: int, close: bool = True) -> bytes:
         sock, thread = dribble(data, close)
         try:
-            return func(sock, n)
+            return func(_GuardedSocket(sock), n)  # type: ignore[arg-type]
         finally:
             sock.close()
             thread.join(5)

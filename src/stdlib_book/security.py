@@ -52,6 +52,8 @@ MAX_SCRYPT_N = 2**20
 MAX_PBKDF2_ITERATIONS = 10_000_000
 #: Longer passwords are refused: no human types this, and it bounds the work.
 MAX_PASSWORD_BYTES = 1024
+#: The longest salt or hash a stored record may hold (this module writes 16 and 32).
+MAX_SALT_OR_KEY_BYTES = 64
 
 
 class PasswordRecordError(ValueError):
@@ -131,11 +133,18 @@ def _password_bytes(password: str | bytes) -> bytes:
     return password
 
 
+#: How many password hashes may run at once in this process. Each scrypt call
+#: at OWASP's figures holds 128 MiB: a burst of 100 logins would ask for 12.5 GiB.
+MAX_CONCURRENT_HASHES = 4
+_hashing_slots = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
+
+
 def _derive(password: bytes, salt: bytes, params: Params, length: int) -> bytes:
-    if isinstance(params, ScryptParams):
-        return hashlib.scrypt(password, salt=salt, n=params.n, r=params.r, p=params.p,
-                              maxmem=params.maxmem, dklen=length)
-    return hashlib.pbkdf2_hmac("sha256", password, salt, params.iterations, dklen=length)
+    with _hashing_slots:  # the others wait here, holding no memory yet
+        if isinstance(params, ScryptParams):
+            return hashlib.scrypt(password, salt=salt, n=params.n, r=params.r, p=params.p,
+                                  maxmem=params.maxmem, dklen=length)
+        return hashlib.pbkdf2_hmac("sha256", password, salt, params.iterations, dklen=length)
 
 
 def _scheme_of(params: Params) -> str:
@@ -189,6 +198,10 @@ def parse_record(record: str) -> tuple[Params, bytes, bytes]:
         raise PasswordRecordError(f"malformed {scheme} record: {exc}") from None
     if len(salt) < SALT_BYTES or len(key) < 16:
         raise PasswordRecordError("salt or hash too short")
+    # The hash length is a cost too: PBKDF2 runs all its iterations once per
+    # 32 bytes of output, so a record with a 1 MB "hash" would cost 32,768 logins.
+    if len(salt) > MAX_SALT_OR_KEY_BYTES or len(key) > MAX_SALT_OR_KEY_BYTES:
+        raise PasswordRecordError(f"salt or hash longer than {MAX_SALT_OR_KEY_BYTES} bytes")
     return params, salt, key
 
 
@@ -314,6 +327,11 @@ class SignatureError(ValueError):
     """A signed request was refused; the message says why."""
 
 
+#: What a nonce may be: URL-safe base64 (what ``secrets.token_urlsafe`` gives),
+#: so no newline, the separator of the signed text, can hide in one.
+_NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
 def canonical_request(method: str, path: str, body: bytes, timestamp: str, nonce: str) -> bytes:
     """The exact bytes that are signed: every part that an attacker could
     change is included, so changing any of them breaks the signature."""
@@ -329,7 +347,8 @@ def sign_request(
     """Return the headers that authenticate a request: a timestamp, a fresh
     nonce, and an HMAC-SHA256 over both and the request itself.
 
-    >>> headers = sign_request(b"k" * 32, "POST", "/pay", b"{}", timestamp=0, nonce="n1")
+    >>> headers = sign_request(b"k" * 32, "POST", "/pay", b"{}", timestamp=0,
+    ...                        nonce="a-nonce-of-16-chars")
     >>> sorted(headers), len(headers["X-Signature"])
     (['X-Nonce', 'X-Signature', 'X-Timestamp'], 64)
     """
@@ -337,6 +356,8 @@ def sign_request(
         raise ValueError("an HMAC key should be at least 16 random bytes")
     ts = str(int(time.time() if timestamp is None else timestamp))
     nonce = secrets.token_urlsafe(16) if nonce is None else nonce
+    if not _NONCE.fullmatch(nonce):
+        raise ValueError(f"nonce must be 16 to 64 URL-safe characters, got {nonce[:20]!r}")
     mac = hmac.new(key, canonical_request(method, path, body, ts, nonce), hashlib.sha256)
     return {"X-Timestamp": ts, "X-Nonce": nonce, "X-Signature": mac.hexdigest()}
 
@@ -363,9 +384,15 @@ class RequestVerifier:
             ts, nonce, signature = (headers[h] for h in ("X-Timestamp", "X-Nonce", "X-Signature"))
         except KeyError as exc:
             raise SignatureError(f"missing header {exc.args[0]}") from None
-        # isascii() too: "²".isdigit() is True and int("²") raises ValueError.
-        if not (ts.isascii() and ts.isdigit()):
-            raise SignatureError(f"X-Timestamp must be whole seconds, got {ts!r}")
+        # isascii() too: "²".isdigit() is True and int("²") raises ValueError;
+        # and at most 12 digits: int() raises ValueError beyond 4,300.
+        if not (ts.isascii() and ts.isdigit() and len(ts) <= 12):
+            got = repr(ts) if len(ts) <= 20 else f"{len(ts):,} characters"
+            raise SignatureError(f"X-Timestamp must be whole seconds, got {got}")
+        # A nonce is what sign_request makes (URL-safe base64): no separator of the
+        # signed text can hide in it, and each one kept in memory is small.
+        if not _NONCE.fullmatch(nonce):
+            raise SignatureError("X-Nonce must be 16 to 64 URL-safe characters")
         now = self.clock()
         if abs(now - int(ts)) > self.max_age:
             raise SignatureError(f"timestamp outside the {self.max_age:g} s window")

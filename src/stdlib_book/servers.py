@@ -149,8 +149,9 @@ def serve_tcp(
     Each connection is passed to ``handle(conn)`` in a thread of its own and
     closed when ``handle`` returns or raises; one bad client cannot stop the
     server. Leaving the block sets ``stopping``, closes the listening socket
-    and joins the accept thread and every connection thread (each for at most
-    ``join_timeout`` seconds), so nothing is left running.
+    and joins the accept thread and every connection thread, waiting at most
+    ``join_timeout`` seconds for all of them together (handlers should have
+    socket timeouts shorter than that, so nothing is left running).
 
     >>> def shout(conn):
     ...     conn.sendall(conn.recv(100).upper())
@@ -188,5 +189,6 @@ def serve_tcp(
         server.stopping.set()
         acceptor.join(timeout=5)
         listener.close()
+        deadline = time.monotonic() + join_timeout
         for thread in server.threads:
-            thread.join(timeout=join_timeout)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))

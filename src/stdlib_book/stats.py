@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, getcontext
 from fractions import Fraction
 from numbers import Real
 from typing import Any
 
 from stdlib_book.data import check_property
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
+
+_FLOAT_MAX = Fraction(2**1024 - 2**971)  # the largest float, exactly
 
 # ---------------------------------------------------------------------------
 # Input that is checked, once
@@ -52,9 +55,24 @@ def numbers(data: Iterable[Any], *, name: str = "data", at_least: int = 1) -> li
     for i, v in enumerate(values):
         if isinstance(v, bool) or not isinstance(v, Real | Decimal):
             raise TypeError(f"{name}[{i}] is {v!r} ({type(v).__name__}), not a number")
-        if isinstance(v, float | Decimal) and not math.isfinite(v):
+        # Decimal's own test: math.isfinite(Decimal("sNaN")) raises ValueError
+        if isinstance(v, Decimal):
+            finite = v.is_finite()
+        else:  # ints and Fractions are always finite (and math.isfinite(10**400) overflows)
+            finite = not isinstance(v, float) or math.isfinite(v)
+        if not finite:
             raise ValueError(f"{name}[{i}] is {v!r}: NaN and infinity have no place in a "
                              "summary statistic")
+        if isinstance(v, int | Fraction) and abs(v) > _FLOAT_MAX:
+            raise ValueError(f"{name}[{i}] is larger than any float: the standard deviation"
+                             " and the other float results would overflow")
+    kinds = {Decimal if isinstance(v, Decimal) else type(v) for v in values} - {int}
+    if Decimal in kinds and len(kinds) > 1:
+        first = next(i for i, v in enumerate(values)
+                     if not isinstance(v, Decimal | int))
+        raise TypeError(f"{name} mixes Decimal with {type(values[first]).__name__}"
+                        f" ({name}[{first}]): statistics cannot combine them exactly;"
+                        " convert one kind to the other first")
     if len(values) < at_least:
         if not values:
             raise ValueError(f"{name} is empty: need at least {at_least} value"
@@ -218,6 +236,9 @@ def solve(a: list[list[Any]], b: list[Any]) -> list[Any]:
     n = len(a)
     if n == 0 or any(len(row) != n for row in a) or len(b) != n:
         raise ValueError("a must be a square n x n matrix and b a vector of length n")
+    for v in (*(v for row in a for v in row), *b):
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"a and b must be finite, found {v!r}")
     m = [list(row) + [rhs] for row, rhs in zip(a, b, strict=True)]
     scale = max((abs(v) for row in a for v in row), default=0) or 1
     tiny = 0 if isinstance(scale, Fraction | int) else 1e-12 * scale
@@ -301,6 +322,11 @@ class RunningStats:
     __slots__ = ("n", "mean", "m2")
 
     def __init__(self, n: int = 0, mean: float = 0.0, m2: float = 0.0) -> None:
+        # A summary sent back by another process is input too: check it.
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError(f"n must be a count (an int >= 0), got {n!r}")
+        if not (math.isfinite(mean) and math.isfinite(m2) and m2 >= 0):
+            raise ValueError(f"mean and m2 must be finite and m2 >= 0, got {mean!r}, {m2!r}")
         self.n, self.mean, self.m2 = n, mean, m2
 
     def add(self, x: float) -> None:
@@ -309,10 +335,14 @@ class RunningStats:
                             "number (int, float or Fraction)")
         if not math.isfinite(x):
             raise ValueError(f"value #{self.n} is {x!r}, not a finite number")
-        self.n += 1
+        n = self.n + 1
         delta = x - self.mean
-        self.mean += delta / self.n
-        self.m2 += delta * (x - self.mean)
+        mean = self.mean + delta / n
+        m2 = self.m2 + delta * (x - mean)
+        if not (math.isfinite(mean) and math.isfinite(m2)):  # e.g. 1e308 then -1e308
+            raise OverflowError(f"value #{self.n} ({x!r}) overflows the running sums;"
+                                " scale the data down first")
+        self.n, self.mean, self.m2 = n, mean, m2
 
     def extend(self, xs: Iterable[float]) -> None:
         for x in xs:
@@ -419,6 +449,7 @@ def monte_carlo_pi(n: int, *, seed: int = 0) -> float:
 # ---------------------------------------------------------------------------
 
 CENT = Decimal("0.01")
+_AMOUNT = re.compile(r"[+-]?[0-9]{1,30}(\.[0-9]{1,30})?", re.ASCII)
 
 
 def to_cents(amount: Decimal | int | str, *, rounding: str = ROUND_HALF_UP) -> Decimal:
@@ -436,7 +467,21 @@ def to_cents(amount: Decimal | int | str, *, rounding: str = ROUND_HALF_UP) -> D
     if isinstance(amount, float):
         raise TypeError(f"amount must be a Decimal, int or str, not float "
                         f"({amount!r} is not exact in binary)")
-    return Decimal(amount).quantize(CENT, rounding=rounding)
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int | str):
+        raise TypeError(f"amount must be a Decimal, int or str, not {type(amount).__name__}")
+    # Decimal() alone accepts " 1.5 ", "NaN", "Infinity" and Arabic-Indic digits
+    # ("١٢" is 12), and says only "[<class 'decimal.ConversionSyntax'>]" otherwise.
+    if isinstance(amount, str) and not _AMOUNT.fullmatch(amount):
+        raise ValueError(f"amount must be written like 12.50 or -3 (ASCII digits, a point),"
+                         f" got {amount[:40]!r}")
+    value = Decimal(amount)
+    if not value.is_finite():
+        raise ValueError(f"amount must be a finite number, got {amount!r}")
+    precision = getcontext().prec
+    if value.adjusted() + 3 > precision:  # quantize would raise InvalidOperation
+        raise ValueError(f"amount has more digits than {precision}-digit Decimal arithmetic"
+                         f" can hold to the cent: {str(amount)[:40]!r}")
+    return value.quantize(CENT, rounding=rounding)
 
 
 # ---------------------------------------------------------------------------

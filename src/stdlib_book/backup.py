@@ -30,7 +30,6 @@ import argparse
 import datetime as dt
 import hashlib
 import os
-import re
 import shutil
 import smtplib
 import sys
@@ -92,15 +91,19 @@ def parse_manifest_line(line: str) -> tuple[str, str] | None:
     digest, sep, name = line[escaped:].partition("  ")
     if not sep or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         return None
-    if escaped:
-        parts = name.split("\\\\")  # a literal backslash, then the other escapes
-        if any(_BAD_ESCAPE.search(part) for part in parts):
-            return None
-        name = "\\".join(p.replace("\\n", "\n").replace("\\r", "\r") for p in parts)
-    return digest, name
+    if not escaped:
+        return digest, name
+    out, chars = [], iter(name)
+    for ch in chars:
+        if ch == "\\":
+            ch = _UNESCAPE.get(next(chars, ""))
+            if ch is None:  # a backslash before anything else, or at the end
+                return None
+        out.append(ch)
+    return digest, "".join(out)
 
 
-_BAD_ESCAPE = re.compile(r"\\(?![nr])")
+_UNESCAPE = {"\\": "\\", "n": "\n", "r": "\r"}
 
 
 def inventory(source: str | Path) -> Inventory:

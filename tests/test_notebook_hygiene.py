@@ -14,6 +14,7 @@ repository, no child processes and no listening sockets behind.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import subprocess
@@ -124,7 +125,7 @@ def test_no_stored_line_is_split_between_two_outputs(path):
     them with nbtools.merge_streams)."""
     nb = nbformat.read(path, as_version=4)
     split = [index for index, cell in enumerate(nb.cells)
-             for a, b in zip(cell.get("outputs", []), cell.get("outputs", [])[1:])
+             for a, b in itertools.pairwise(cell.get("outputs", []))
              if a.output_type == "stream" == b.output_type and a.name == b.name
              and not a.text.endswith("\n")]
     assert not split, f"cells {split} store a line in two pieces"

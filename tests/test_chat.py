@@ -232,15 +232,20 @@ def test_check_parse_command():
     assert not chat.check_parse_command(no_validation).passed
 
 
-def good_parse_plus(text):
-    if any(ord(ch) < 32 and ch != "\t" for ch in text):
-        return ("error", "control characters are not allowed")
-    if text.startswith("//"):
-        return ("say", text[1:])
-    name, _, rest = text.partition(" ")
-    if name == "/me":
-        return ("me", rest.strip()) if rest.strip() else ("error", "usage: /me ACTION")
-    return chat.parse_command(text)
+def parse_plus(is_control):
+    def parse(text):
+        if is_control(text):
+            return ("error", "control characters are not allowed")
+        if text.startswith("//"):
+            return ("say", text[1:])
+        name, _, rest = text.partition(" ")
+        if name == "/me":
+            return ("me", rest.strip()) if rest.strip() else ("error", "usage: /me ACTION")
+        return chat.parse_command(text)
+    return parse
+
+
+good_parse_plus = parse_plus(chat.has_control_characters)
 
 
 def test_check_parse_command_plus_needs_the_extension():
@@ -251,3 +256,14 @@ def test_check_parse_command_plus_needs_the_extension():
         return ("say", text[1:]) if text.startswith("//") else good_parse_plus(text)
 
     assert not chat.check_parse_command_plus(escape_skips_the_control_check).passed
+
+    # the rule before the review: only C0, so DEL and C1 controls got through
+    c0_only = parse_plus(lambda text: any(ord(ch) < 32 and ch != "\t" for ch in text))
+    assert not chat.check_parse_command_plus(c0_only).passed
+
+
+@pytest.mark.parametrize("text", ["del\x7f", "csi \x9b2J", "nel\x85", "esc \x1b[2J", "bell\x07"])
+def test_every_control_character_is_refused(text):
+    # before the review only C0 (below U+0020) was refused; DEL and the C1 controls
+    # (U+009B starts an escape sequence on terminals that read C1) went through
+    assert chat.parse_command(text) == ("error", "control characters are not allowed")

@@ -133,31 +133,42 @@ def test_a_corrupt_gzip_is_a_usage_error(tmp_path):
     assert ran.returncode == 2 and "cannot read" in ran.stderr
 
 
-def good_status_classes(lines):
-    counts = {}
+def good_bytes_by_endpoint(lines):
+    totals = {}
     for line in lines:
-        m = la.LINE.match(line)
-        key = m["status"][0] + "xx" if m else "malformed"
-        counts[key] = counts.get(key, 0) + 1
-    return counts
+        if m := la.LINE.match(line):
+            ep = la.endpoint(m["target"])
+            totals[ep] = totals.get(ep, 0) + (0 if m["size"] == "-" else int(m["size"]))
+    return totals
 
 
-def test_check_status_classes():
-    assert la.check_status_classes(good_status_classes).passed
+def test_check_bytes_by_endpoint():
+    assert la.check_bytes_by_endpoint(good_bytes_by_endpoint).passed
 
     def two_pass(lines):
-        lines_list = lines if isinstance(lines, list) else lines
-        total = sum(1 for _ in lines_list)
-        return good_status_classes(lines_list) if total else {}
+        lines = list(lines) if isinstance(lines, list) else lines
+        if not sum(1 for _ in lines):
+            return {}
+        return good_bytes_by_endpoint(lines)
 
-    assert not la.check_status_classes(two_pass).passed
+    assert not la.check_bytes_by_endpoint(two_pass).passed
 
-    def naive_split(lines):
-        counts = {}
+    def raw_targets(lines):
+        totals = {}
         for line in lines:
-            parts = line.split()
-            key = parts[8][0] + "xx" if len(parts) > 8 else "malformed"
-            counts[key] = counts.get(key, 0) + 1
-        return counts
+            if m := la.LINE.match(line):
+                size = 0 if m["size"] == "-" else int(m["size"])
+                totals[m["target"]] = totals.get(m["target"], 0) + size
+        return totals
 
-    assert not la.check_status_classes(naive_split).passed
+    assert not la.check_bytes_by_endpoint(raw_targets).passed
+
+    def dash_crashes(lines):
+        totals = {}
+        for line in lines:
+            if m := la.LINE.match(line):
+                ep = la.endpoint(m["target"])
+                totals[ep] = totals.get(ep, 0) + int(m["size"])
+        return totals
+
+    assert not la.check_bytes_by_endpoint(dash_crashes).passed

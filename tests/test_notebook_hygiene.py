@@ -14,6 +14,7 @@ repository, no child processes and no listening sockets behind.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import subprocess
@@ -85,6 +86,49 @@ def test_solutions_are_collapsed_in_jupyterlab_too(path):
         and not cell.metadata.get("jupyter", {}).get("source_hidden")
     ]
     assert not open_cells, f"cells {open_cells} are hidden in the book but open in JupyterLab"
+
+
+# Chapters 4 to 7 get their tags in the branch of issue 15; remove them from this set
+# when it is merged (the strict xfail then fails, as a reminder).
+SHOW_SOURCE_PENDING = {"04-data-handling.ipynb", "05-networking.ipynb", "06-security.ipynb",
+                       "07-statistics.ipynb"}
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="issue 15's branch tags these"))
+    if p.name in SHOW_SOURCE_PENDING else p for p in NOTEBOOKS], ids=IDS)
+def test_show_source_calls_hide_their_input(path):
+    """A helper is shown with show_source, its call cell tagged remove-input: the
+    reader sees the helper's code, not the call (STYLE.md, CONTRIBUTING.md)."""
+    nb = nbformat.read(path, as_version=4)
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        lines = [line for line in cell.source.splitlines() if line.strip()]
+        if cell.cell_type != "code" or not any("show_source(" in line for line in lines):
+            continue
+        if "remove-input" not in nbtools.tags(cell):
+            problems.append(f"cell {index}: show_source call without the remove-input tag")
+    assert not problems, "\n".join(problems)
+
+
+# Stored before store_outputs merged streams, in other branches; `make outputs` fixes
+# them (the strict xfail then fails, as a reminder to empty this set).
+SPLIT_LINE_PENDING = {"01-introduction.ipynb", "05-networking.ipynb", "07-statistics.ipynb"}
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="re-store with make outputs"))
+    if p.name in SPLIT_LINE_PENDING else p for p in NOTEBOOKS], ids=IDS)
+def test_no_stored_line_is_split_between_two_outputs(path):
+    """The kernel may deliver one print in two pieces; stored that way, the HTML
+    book shows the end of the line on a line of its own (store_outputs merges
+    them with nbtools.merge_streams)."""
+    nb = nbformat.read(path, as_version=4)
+    split = [index for index, cell in enumerate(nb.cells)
+             for a, b in itertools.pairwise(cell.get("outputs", []))
+             if a.output_type == "stream" == b.output_type and a.name == b.name
+             and not a.text.endswith("\n")]
+    assert not split, f"cells {split} store a line in two pieces"
 
 
 def _repository_files() -> set[str]:

@@ -193,14 +193,20 @@ def _robots_answering(code):
     return Answer
 
 
-@pytest.mark.parametrize("code", [500, 503])
-def test_robots_answering_5xx_allows_nothing(tmp_path, code):
+@pytest.mark.parametrize(("code", "note"), [
+    (500, "unreachable (HTTP 500): nothing allowed"),  # before the fix: everything fetched
+    (503, "unreachable (HTTP 503): nothing allowed"),
+    # RFC 9309 counts 401 and 403 as "unavailable" (a crawler MAY crawl); the crawler
+    # keeps RobotFileParser.read's stricter reading, and the notebook says so.
+    (401, "HTTP 401: nothing allowed"),
+    (403, "HTTP 403: nothing allowed"),
+])
+def test_robots_answering_5xx_401_or_403_allows_nothing(tmp_path, code, note):
     sc.make_site(tmp_path, 5, seed=1)
     with serve_http(_robots_answering(code), directory=tmp_path) as url:
         c = sc.crawl(url)
-    # before the fix every page was fetched
     assert c.pages == {} and c.robots_blocked == {url + "/"}
-    assert c.robots_note == f"unreachable (HTTP {code}): nothing allowed"
+    assert c.robots_note == note
 
 
 def test_robots_answering_404_still_allows_everything(tmp_path):
@@ -256,3 +262,64 @@ def test_robots_redirecting_more_than_five_times_is_unavailable(tmp_path):
         c = sc.crawl(url)
     assert c.robots_note.startswith("unavailable (HTTP 302)")
     assert f"{url}/private/admin.html" in c.pages
+
+
+def _robots_after_hops(hops):
+    """robots.txt reached after ``hops`` consecutive redirects."""
+    class Hops(sc.site_handler()):
+        def do_GET(self):  # noqa: N802
+            if self.path.startswith("/robots"):
+                n = int(self.path.removeprefix("/robots").removesuffix(".txt") or 0)
+                if n < hops:
+                    self._redirect(302, f"/robots{n + 1}.txt")
+                    return
+                body = b"User-agent: *\nDisallow: /private/\n"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            else:
+                super().do_GET()
+    return Hops
+
+
+def test_robots_reached_within_five_redirects_is_obeyed(tmp_path):
+    sc.make_site(tmp_path, 5, seed=1)
+    (tmp_path / "robots.txt").unlink()
+    with serve_http(_robots_after_hops(5), directory=tmp_path) as url:
+        c = sc.crawl(url)
+    assert c.robots_note == f"read (redirected to {url}/robots5.txt)"
+    assert f"{url}/private/admin.html" in c.robots_blocked
+    assert not [u for u in c.pages if "/private/" in u]
+
+
+def test_robots_six_redirects_away_is_unavailable(tmp_path):
+    sc.make_site(tmp_path, 5, seed=1)
+    with serve_http(_robots_after_hops(6), directory=tmp_path) as url:
+        c = sc.crawl(url)
+    assert c.robots_note.startswith("unavailable (HTTP 302)")
+
+
+def test_robots_is_read_once_per_crawl_and_within_the_rfc_parsing_limit(site):
+    url, requests, _ = site
+    sc.crawl(url)
+    assert [p for _, p in requests].count("/robots.txt") == 1
+    assert sc.MAX_BYTES >= 500 * 1024  # RFC 9309 §2.5: a parsing limit of at least 500 KiB
+
+
+def test_the_crawler_obeys_the_matching_rules_of_the_running_pythons_robotparser(tmp_path):
+    # gh-138907 gave urllib.robotparser RFC 9309's matching (the longest rule wins,
+    # Allow on a tie, * and $) in 3.13.14, 3.14.5 and 3.15; older versions take the
+    # first rule that is a prefix of the path. The crawler asks robotparser, so with
+    # "Allow: /" first an older Python fetches what RFC 9309 forbids.
+    import sys
+
+    rfc9309 = sys.version_info >= (3, 14, 5) or (3, 13, 14) <= sys.version_info < (3, 14)
+    sc.make_site(tmp_path, 5, seed=1)
+    (tmp_path / "robots.txt").write_text(
+        "User-agent: *\nAllow: /\nDisallow: /private/\n", encoding="utf-8")
+    with serve_http(sc.site_handler(), directory=tmp_path) as url:
+        c = sc.crawl(url)
+    fetched_private = f"{url}/private/admin.html" in c.pages
+    assert fetched_private is not rfc9309

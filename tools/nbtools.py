@@ -71,14 +71,32 @@ def hide_source_in_jupyterlab(cell: dict) -> None:
         cell.setdefault("metadata", {}).setdefault("jupyter", {})["source_hidden"] = True
 
 
+def merge_streams(cell: dict) -> None:
+    """Join consecutive stream outputs of the same stream into one, as nbval
+    and JupyterLab do. The kernel flushes a cell's output on a timer, so one
+    ``print`` can be stored in two pieces; the HTML book would show the second
+    piece on a line of its own."""
+    merged: list = []
+    for out in cell.get("outputs", []):
+        if (merged and out["output_type"] == "stream" == merged[-1]["output_type"]
+                and out["name"] == merged[-1]["name"]):
+            merged[-1]["text"] = "".join(merged[-1]["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    if "outputs" in cell:
+        cell["outputs"] = merged
+
+
 def clean_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove per-run and per-machine metadata so that diffs show real changes."""
+    """Remove per-run and per-machine metadata so that diffs show real changes,
+    and store each run of stream output as one piece (:func:`merge_streams`)."""
     nb.metadata = nbformat.NotebookNode(
         {k: v for k, v in nb.metadata.items() if k in KEEP_NOTEBOOK_METADATA}
     )
     nb.metadata["language_info"] = {"name": "python"}
     for cell in nb.cells:
         hide_source_in_jupyterlab(cell)
+        merge_streams(cell)
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
         cell.metadata.pop("scrolled", None)

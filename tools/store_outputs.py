@@ -35,6 +35,7 @@ def store(path: Path, *, fresh_raw: bool = False) -> int:
     for old_cell, new_cell in zip(old.cells, new.cells, strict=True):
         if new_cell.cell_type != "code":
             continue
+        nbtools.merge_streams(new_cell)  # stored merged, so compare merged
         if nbtools.IGNORE_TAG in nbtools.tags(new_cell):
             same = not fresh_raw and shape(old_cell) == shape(new_cell)
         else:

@@ -44,6 +44,20 @@ QUEUE_LIMIT = 256  # lines waiting for one slow client before it is dropped
 NICK = re.compile(r"[A-Za-z0-9_-]{1,16}")
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a control character other than tab: the C0 range,
+    DEL, or a C1 control (U+0080 to U+009F; U+009B is a one-character escape
+    sequence start for terminals that read C1 controls). These are Unicode's
+    category ``Cc``; another client's terminal must never receive them.
+
+    >>> has_control_characters("tab\tis fine"), has_control_characters("\x1b[2J")
+    (False, True)
+    >>> [has_control_characters(text) for text in ("\x7f", "\x9b2J", "caf\u00e9")]
+    [True, True, False]
+    """
+    return any((ord(ch) < 32 and ch != "\t") or 0x7F <= ord(ch) <= 0x9F for ch in text)
+
+
 def parse_command(text: str) -> tuple[str, ...]:
     """Turn one line a client sent (already decoded, without the newline)
     into a command tuple, or ``("error", reason)``.
@@ -55,7 +69,7 @@ def parse_command(text: str) -> tuple[str, ...]:
     >>> parse_command("/dance")
     ('error', 'unknown command /dance (try /who, /msg, /nick, /quit)')
     """
-    if any(ord(ch) < 32 and ch != "\t" for ch in text):
+    if has_control_characters(text):
         return ("error", "control characters are not allowed")
     if not text.startswith("/"):
         return ("say", text) if text.strip() else ("error", "empty message")
@@ -430,8 +444,9 @@ def check_parse_command_plus(func) -> Feedback:
     characters included, behaves as before."""
     new = {"/me waves": ("me", "waves"), "/me   waves  hello ": ("me", "waves  hello"),
            "//etc/hosts is a file": ("say", "/etc/hosts is a file"), "//": ("say", "/")}
-    errors = ["/me", "/me   ", "/me", "//bell", "/meow"]
-    old = ["hello", "/who", "/msg bob hi", "/nick ann", "/nick a b", "/dance", "tab\tok"]
+    errors = ["/me", "/me   ", "/me\x07", "//bell\x07", "//\x9b2J", "/me \x7f", "/meow"]
+    old = ["hello", "/who", "/msg bob hi", "/nick ann", "/nick a b", "/dance", "tab\tok",
+           "del\x7f", "csi\x9b2J", "caf\u00e9"]
 
     def body(c: Checker) -> None:
         for text, want in new.items():

@@ -533,31 +533,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 # -- exercise check ------------------------------------------------------------------
 
 
-def check_status_classes(func) -> Feedback:
-    """Check ``func(lines)``: a dict counting '2xx', '3xx', '4xx', '5xx' and
-    'malformed' over an iterable of log lines, read in a single pass."""
+def check_bytes_by_endpoint(func) -> Feedback:
+    """Check ``func(lines)``: a dict of endpoint (see :func:`endpoint`) -> total
+    response bytes, over an iterable of log lines read in a single pass; a size
+    of ``-`` (no body) counts as 0, and malformed lines are skipped."""
     sample = list(generate_lines(400, seed=5, bad_fraction=0.05))
     want: Counter[str] = Counter()
     for line in sample:
-        m = LINE.match(line)
-        want[f"{m['status'][0]}xx" if m else "malformed"] += 1
+        if m := LINE.match(line):
+            want[endpoint(m["target"])] += 0 if m["size"] == "-" else int(m["size"])
 
-    def as_dict(result):
-        return {k: v for k, v in dict(result).items() if v}
+    def line(target: str, size: str) -> str:
+        return f'192.0.2.1 - - [10/Mar/2024:00:00:01 +0000] "GET {target} HTTP/1.1" 200 {size}\n'
 
     def body(c: Checker) -> None:
-        c.expect("400 generated lines, given as a list", lambda: as_dict(func(sample)),
+        c.expect("400 generated lines, given as a list", lambda: dict(func(sample)), dict(want))
+        c.expect("the same lines as a one-pass iterator", lambda: dict(func(iter(sample))),
                  dict(want))
-        c.expect("the same lines as a one-pass iterator", lambda: as_dict(func(iter(sample))),
-                 dict(want))
-        c.expect("an empty log", lambda: as_dict(func([])), {})
-        c.expect("garbage never raises", lambda: as_dict(func(["", "\x00\xff", "200", '"'])),
-                 {"malformed": 4})
-        c.expect("status 2OO (letter O) is malformed",
-                 lambda: as_dict(func(['1.2.3.4 - - [10/Mar/2024:00:00:01 +0000] '
-                                       '"GET / HTTP/1.1" 2OO 5\n'])), {"malformed": 1})
+        c.expect("an empty log", lambda: dict(func([])), {})
+        c.expect("query strings and ids merged into one endpoint",
+                 lambda: dict(func([line("/search?q=a", "100"), line("/search?q=b", "50"),
+                                    line("/products/7", "10"), line("/products/8", "5")])),
+                 {"/search": 150, "/products/:id": 15})
+        c.expect("a size of '-' counts as 0 bytes",
+                 lambda: dict(func([line("/", "-"), line("/", "7")])), {"/": 7})
+        c.expect("garbage is skipped, never raised about",
+                 lambda: dict(func(["", "\x00\xff", '"', line("/", "3")])), {"/": 3})
 
-    return run_checks("status_classes", body)
+    return run_checks("bytes_by_endpoint", body)
 
 
 if __name__ == "__main__":

@@ -326,9 +326,10 @@ TABLE_ERRORS: tuple[tuple[str, str, str], ...] = (
      "Unpickling runs code chosen by whoever wrote the data: never load untrusted "
      "pickles; the pickle documentation opens with this warning."),
     ("xml", "\"parsing ... XML documents\"",
-     "The xml documentation warns that its parsers are not secure against maliciously "
-     "constructed data (entity expansion); parse untrusted XML with care "
-     "(the third-party defusedxml)."),
+     "The xml documentation's security section: with an Expat older than 2.6.0 (a "
+     "system library on many builds; see pyexpat.EXPAT_VERSION) the parsers are open to "
+     "\"billion laughs\", quadratic blowup and large-token attacks; before parsing "
+     "untrusted XML, check the Expat version or use the third-party defusedxml."),
     ("random", "\"random number generation\"",
      "random is predictable by design (Mersenne Twister): never for passwords, tokens "
      "or keys; use secrets (chapter 6)."),

@@ -16,9 +16,10 @@ What ``sched`` does not give you, and this module does:
   clock itself: a calendar job is due when the *wall clock* reaches its target,
   the loop re-reads the wall clock at least every :data:`WALL_RECHECK` seconds
   (cron checks once a minute), and the next target is planned strictly after the
-  previous one, so a clock stepped back never runs a job twice, and a clock
-  stepped forward or a suspended machine (Linux's monotonic clock stops during
-  suspend) makes a job late by at most :data:`WALL_RECHECK` seconds;
+  previous one, so a clock stepped back never runs a job twice, a clock stepped
+  forward makes a job late by at most :data:`WALL_RECHECK` seconds, and a job
+  whose time passed while the machine was suspended (Linux's monotonic clock
+  stops during suspend) runs once, within :data:`WALL_RECHECK` seconds of waking;
 * **a clean stop**: :meth:`Scheduler.stop` wakes the loop at once, waits for
   running tasks and leaves no thread behind;
 * **an injectable clock**, so tests drive hours of schedule in microseconds with

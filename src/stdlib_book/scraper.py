@@ -243,6 +243,17 @@ class Crawl:
                 if not p.error and p.final_url != u}
 
 
+def _read_whole(response) -> bytes:
+    """The body, at most MAX_BYTES. ``read(n)`` returns a short body quietly
+    when the peer closes before its Content-Length; that is an error here
+    (``IncompleteRead``), not a page or a robots.txt cut in half."""
+    body = response.read(MAX_BYTES)
+    missing = getattr(response, "length", None)  # bytes still owed by Content-Length
+    if missing and len(body) < MAX_BYTES:
+        raise http.client.IncompleteRead(body, missing)
+    return body
+
+
 class Crawler:
     """Crawl one host breadth first with a pool of threads.
 
@@ -288,7 +299,8 @@ class Crawler:
         request = urllib.request.Request(rp.url, headers={"User-Agent": self.user_agent})  # noqa: S310
         try:
             with self.robots_opener.open(request, timeout=self.timeout) as response:
-                rp.parse(response.read(MAX_BYTES).decode("utf-8", "replace").splitlines())
+                body = _read_whole(response)
+                rp.parse(body.decode("utf-8", "replace").splitlines())
                 final = response.url
             self.robots_note = "read" + ("" if final == rp.url else f" (redirected to {final})")
         except urllib.error.HTTPError as exc:
@@ -316,7 +328,7 @@ class Crawler:
         try:
             with self._open(url) as response:
                 final = normalise(response.url)
-                body = response.read(MAX_BYTES)
+                body = _read_whole(response)
                 ctype = response.headers.get_content_type()
                 charset = response.headers.get_content_charset() or "utf-8"
                 status = response.status
@@ -329,7 +341,7 @@ class Crawler:
             return Page(url, exc.code, url, error=f"HTTP {exc.code}: {reason}")
         except (*PEER_ERRORS, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
-            return Page(url, None, url, error=f"{type(exc).__name__}: {reason!r}"
+            return Page(url, None, url, error=f"bad HTTP response: {exc!r}"
                         if isinstance(exc, http.client.HTTPException)
                         else f"{type(exc).__name__}: {reason}")
         page = Page(url, status, final, content_type=ctype)

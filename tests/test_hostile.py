@@ -439,3 +439,109 @@ def test_closed_stdin_reads_as_empty(tmp_path):
         ran = subprocess.run(["sh", "-c", '"$0" -m "$@" <&-', sys.executable, *args],
                              capture_output=True, text=True, timeout=60, check=False)
         assert ran.returncode == 0 and "Traceback" not in ran.stderr, ran.stderr
+
+
+# -- files that vanish or grow mid-run, folders that refuse writes -------------------------
+
+
+def test_organiser_file_vanishing_mid_run_is_listed_and_undo_is_clean(tmp_path, capsys,
+                                                                      monkeypatch):
+    before = make_tree(tmp_path / "t", NAMES[:6], sub=False)
+    gone = tmp_path / "t" / NAMES[3]
+    real = organiser.make_plan
+
+    def plan_then_vanish(*args, **kwargs):
+        plan = real(*args, **kwargs)
+        gone.unlink()
+        return plan
+
+    monkeypatch.setattr(organiser, "make_plan", plan_then_vanish)
+    log = tmp_path / "log.json"
+    assert organiser.main(["organise", str(tmp_path / "t"), "--apply", "--log", str(log)]) == 1
+    err = no_traceback(capsys)[1]
+    assert "No such file or directory" in err
+    assert organiser.main(["undo", str(log), "--apply"]) == 0  # nothing false to report
+    del before[NAMES[3]]
+    assert contents(tmp_path / "t") == before and not log.exists()
+
+
+@pytest.mark.parametrize("errno_name", ["EACCES", "EROFS"])
+def test_organiser_read_only_folders_lose_nothing(tmp_path, capsys, errno_name):
+    import errno as errno_module
+
+    code_ = getattr(errno_module, errno_name)
+    before = make_tree(tmp_path / "t", NAMES[:6])
+    log = tmp_path / "log.json"
+    with Inject(os, "mkdir", lambda: OSError(code_, os.strerror(code_))) as inj:
+        code = organiser.main(["organise", str(tmp_path / "t"), "--recursive", "--apply",
+                               "--log", str(log)])
+    assert inj.fired and code == cli.EXIT_PARTIAL
+    assert os.strerror(code_) in no_traceback(capsys)[1]
+    assert contents(tmp_path / "t") == before
+
+
+def test_backup_file_vanishing_or_growing_mid_run(tmp_path, capsys, monkeypatch):
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    dest.mkdir()
+    make_tree(source, ["grows.log", "goes.txt", "stays.txt"], sub=False)
+    real = backup.inventory
+
+    def inventory_then_change(src):
+        inv = real(src)
+        (source / "goes.txt").unlink()
+        with open(source / "grows.log", "ab") as f:
+            f.write(b"more lines\n" * 1000)
+        return inv
+
+    monkeypatch.setattr(backup, "inventory", inventory_then_change)
+    assert backup.main(["create", str(source), str(dest)]) == cli.EXIT_PARTIAL
+    out = no_traceback(capsys)[0]
+    assert "skipped goes.txt: No such file or directory" in out and "all correct" in out
+    (archive,) = dest.iterdir()
+    assert backup.main(["restore", str(archive), str(tmp_path / "back")]) == 0
+    assert contents(tmp_path / "back") == contents(source)  # the grown file as it was read
+
+
+def test_inventory_file_vanishing_mid_run(tmp_path, capsys, monkeypatch):
+    make_tree(tmp_path / "t", ["a.txt", "b.txt"], sub=False)
+    real = inventory.walk_files
+
+    def walk_then_vanish(*args, **kwargs):
+        found = real(*args, **kwargs)
+        (tmp_path / "t" / "a.txt").unlink()
+        return found
+
+    monkeypatch.setattr(inventory, "walk_files", walk_then_vanish)
+    code = inventory.main(["scan", str(tmp_path / "t"), "--db", str(tmp_path / "db")])
+    assert code == cli.EXIT_PARTIAL
+    assert "a.txt: No such file or directory" in no_traceback(capsys)[1]
+
+
+@pytest.mark.parametrize(("module", "name"), [(os, "link"), (os, "fsync"),
+                                              (zipfile.ZipFile, "writestr"),
+                                              (backup.hashlib, "sha256")])
+def test_backup_ctrl_c_anywhere_leaves_nothing_behind(tmp_path, capsys, module, name):
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    dest.mkdir()
+    before = make_tree(source, NAMES[:4])
+    with Inject(module, name, KeyboardInterrupt, at={1} if name == "sha256" else None) as inj:
+        code = backup.main(["create", str(source), str(dest)])
+    assert inj.fired == 1 and code == cli.EXIT_INTERRUPTED
+    assert list(dest.iterdir()) == [] and contents(source) == before
+    assert "interrupted" in no_traceback(capsys)[1]
+
+
+@pytest.mark.parametrize("argv", [["organiser", "organise"], ["backup", "create", "--dry-run"]])
+def test_broken_pipe_is_quiet_in_every_lister(tmp_path, argv):
+    make_tree(tmp_path / "t", [f"f{i}.txt" for i in range(3000)], sub=False)
+    extra = [str(tmp_path / "dest")] if argv[0] == "backup" else []
+    (tmp_path / "dest").mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", f"stdlib_book.{argv[0]}", *argv[1:],
+                             str(tmp_path / "t"), *extra], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == cli.EXIT_BROKEN_PIPE
+    assert err == b"", err

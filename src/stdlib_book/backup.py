@@ -186,17 +186,17 @@ def create_backup(source: str | Path, dest_dir: str | Path, *,
         with zipfile.ZipFile(tmp, "x", compression=zipfile.ZIP_DEFLATED) as zf:
             for rel in list(inv.files):
                 path = source / rel
+                digest = hashlib.sha256()
                 try:
+                    # strict_timestamps=False: a time before 1980 (ZIP's epoch) or
+                    # after 2107 is stored as the nearest one ZIP can hold.
+                    info = zipfile.ZipInfo.from_file(path, rel, strict_timestamps=False)
                     src = open(path, "rb")  # noqa: SIM115 - closed by the with below
                 except OSError as exc:  # vanished or unreadable since the walk
                     inv.files.remove(rel)
                     inv.skipped.append(f"{rel}: {exc.strerror or exc}")
                     continue
-                # strict_timestamps=False: a time before 1980 (ZIP's epoch) or
-                # after 2107 is stored as the nearest one ZIP can hold.
-                info = zipfile.ZipInfo.from_file(path, rel, strict_timestamps=False)
                 info.compress_type = zipfile.ZIP_DEFLATED
-                digest = hashlib.sha256()
                 with src, zf.open(info, "w") as dst:
                     while chunk := src.read(CHUNK):
                         digest.update(chunk)

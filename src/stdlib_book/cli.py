@@ -148,6 +148,16 @@ def _stdout_to_devnull() -> None:
     os.close(devnull)
 
 
+def _relax_errors() -> list:
+    """Let stdout and stderr print any file name; return the streams changed."""
+    changed = []
+    for stream, errors in ((sys.stdout, "surrogateescape"), (sys.stderr, "backslashreplace")):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=errors)
+            changed.append(stream)
+    return changed
+
+
 def _say(prog: str, message: str) -> None:
     with contextlib.suppress(OSError, ValueError, AttributeError):  # stderr closed too
         print(f"{prog}: {message}", file=sys.stderr, flush=True)
@@ -166,8 +176,9 @@ def run_main(parser: argparse.ArgumentParser, body: Callable[[argparse.Namespace
     * ``KeyboardInterrupt`` -> ``interrupted``, exit 130;
     * ``BrokenPipeError`` (the reader of standard output went away) -> no
       message, stdout pointed at ``os.devnull``, exit 141;
-    * a file name that is not valid UTF-8 is printed as its own bytes
-      (standard output's ``errors="surrogateescape"`` while ``body`` runs);
+    * a file name that is not valid UTF-8 is printed as its own bytes on
+      stdout (``errors="surrogateescape"`` while ``body`` runs) and as
+      ``\\xNN`` on stderr, instead of raising ``UnicodeEncodeError``;
     * standard input closed (``prog <&-``: ``sys.stdin`` is ``None``) reads as
       an empty input, like ``< /dev/null``.
 
@@ -181,10 +192,9 @@ def run_main(parser: argparse.ArgumentParser, body: Callable[[argparse.Namespace
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - closed in finally
     # A file name that is not valid UTF-8 reaches Python as a str with
     # surrogates (PEP 383); printed strictly it would raise UnicodeEncodeError.
-    # surrogateescape writes the name's own bytes back, as ls does.
-    saved_errors = getattr(sys.stdout, "errors", None)
-    if saved_errors == "strict" and hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="surrogateescape")
+    # On stdout surrogateescape writes the name's own bytes back, as ls does;
+    # stderr shows them as \xNN (Python's default for stderr).
+    relaxed = _relax_errors()
     try:
         args = parser.parse_args(argv)
         try:
@@ -209,9 +219,9 @@ def run_main(parser: argparse.ArgumentParser, body: Callable[[argparse.Namespace
             _say(prog, "interrupted")
             return EXIT_INTERRUPTED
     finally:
-        if saved_errors == "strict" and hasattr(sys.stdout, "reconfigure"):
+        for stream in relaxed:
             with contextlib.suppress(OSError, ValueError):  # flushes: the pipe may be gone
-                sys.stdout.reconfigure(errors="strict")
+                stream.reconfigure(errors="strict")
         if stdin_closed:
             sys.stdin.close()
             sys.stdin = None  # type: ignore[assignment]

@@ -274,7 +274,9 @@ def apply_plan(root: str | Path, plan: Plan, log: str | Path) -> Outcome:
 
     The log is written (and flushed to disk) *before* the first move, so even
     a run that crashes half-way can be undone: undo skips moves that did not
-    happen. An existing log is never overwritten.
+    happen. A move that fails (the file vanished, a folder is read-only) is
+    reported and taken out of the log at the end. An existing log, another
+    run's, is never overwritten.
     """
     root = Path(root).resolve()
     log = Path(log)
@@ -289,12 +291,17 @@ def apply_plan(root: str | Path, plan: Plan, log: str | Path) -> Outcome:
             (root / sub).mkdir(exist_ok=True)
         except OSError as exc:  # the moves into it fail one by one and are reported
             outcome.problems.append(f"{sub}/: cannot create ({exc.strerror or exc})")
+    failed = []
     for m in plan.moves:
         try:
             move_no_replace(root / m.source, root / m.destination)
             outcome.done += 1
         except OSError as exc:
+            failed.append(m)
             outcome.problems.append(f"{m.source}: {exc.strerror or exc}")
+    if failed:  # the log keeps only moves that happened, so undo has nothing false to report
+        record["moves"] = [[m.source, m.destination] for m in plan.moves if m not in failed]
+        _write_json_atomically(log, record)
     return outcome
 
 

@@ -29,7 +29,17 @@ from hostile import (
 )
 from hypothesis import HealthCheck, given, settings
 
-from stdlib_book import backup, cli, inventory, loganalyser, organiser, scraper, treesummary
+from stdlib_book import (
+    backup,
+    chat,
+    cli,
+    interpreter,
+    inventory,
+    loganalyser,
+    organiser,
+    scraper,
+    treesummary,
+)
 from stdlib_book.servers import serve_http, serve_tcp
 
 FEW = settings(max_examples=8, deadline=None,
@@ -54,7 +64,8 @@ def no_traceback(capsys) -> tuple[str, str]:
 
 
 def test_every_program_documents_the_contract_in_its_help(capsys):
-    for program in (organiser, backup, inventory, loganalyser, scraper, treesummary):
+    for program in (organiser, backup, inventory, loganalyser, scraper, treesummary, chat,
+                    interpreter):
         with pytest.raises(SystemExit) as exc:
             program.main(["--help"])
         out = " ".join(capsys.readouterr().out.split())
@@ -394,7 +405,7 @@ def test_scraper_robots_5xx_redirect_or_garbage_forbids_all(robots, capsys):
 # -- chat: a peer that sends garbage or vanishes ------------------------------------------
 
 
-@pytest.mark.parametrize("data", [b"\xff\xfe garbage\n" + b"x" * 70000, b""])
+@pytest.mark.parametrize("data", [b"\xff\xfe garbage\n" + b"x" * 70000, b"", b"BYE\n"])
 def test_chat_client_peer_garbage_or_gone(data):
     def handle(conn: socket.socket) -> None:
         conn.sendall(b"OK welcome\n")
@@ -405,11 +416,24 @@ def test_chat_client_peer_garbage_or_gone(data):
             # then vanish: the connection closes when handle returns
 
     with serve_tcp(handle) as server:
-        ran = subprocess.run([sys.executable, "-m", "stdlib_book.chat", "connect", server.host,
-                              str(server.port), "--nick", "ann"], stdin=subprocess.PIPE,
-                             capture_output=True, timeout=30, check=False)
-    assert b"Traceback" not in ran.stderr, ran.stderr
-    assert ran.returncode in DONE, ran.stderr  # never hangs waiting for a line to type
+        # standard input stays open, as a person's terminal does: the client must
+        # notice on its own that the server has gone, not wait for a typed line
+        proc = subprocess.Popen([sys.executable, "-m", "stdlib_book.chat", "connect",
+                                 server.host, str(server.port), "--nick", "ann"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        try:
+            code = proc.wait(timeout=20)
+        finally:
+            proc.kill()
+            proc.stdin.close()
+            err = proc.stderr.read()
+            proc.stdout.close()
+            proc.stderr.close()
+    assert b"Traceback" not in err, err
+    assert code in DONE, err
+    if data.startswith(b"\xff"):
+        assert code == cli.EXIT_PARTIAL and b"broke the session" in err
 
 
 def contextlib_suppress():
@@ -545,3 +569,25 @@ def test_broken_pipe_is_quiet_in_every_lister(tmp_path, argv):
     proc.stderr.close()
     assert proc.wait(timeout=60) == cli.EXIT_BROKEN_PIPE
     assert err == b"", err
+
+
+def test_backup_of_nothing_but_unstorable_names_verifies(tmp_path, capsys):
+    source, dest = tmp_path / "src", tmp_path / "dest"
+    dest.mkdir()
+    make_tree(source, [NAMES[2]], sub=False)  # the only file has a non-UTF-8 name
+    assert backup.main(["create", str(source), str(dest)]) == cli.EXIT_PARTIAL
+    out = no_traceback(capsys)[0]
+    assert "0 file(s)" in out and "all correct" in out and "caf\\xe9.txt: name is not" in out
+
+
+def test_inventory_duplicates_with_a_newline_in_a_name(tmp_path, capsys):
+    (tmp_path / "t").mkdir()
+    for name in ("dup\na.txt", "dupb.txt"):
+        (tmp_path / "t" / name).write_bytes(b"same")
+    db = str(tmp_path / "db")
+    assert inventory.main(["scan", str(tmp_path / "t"), "--db", db]) == 0
+    capsys.readouterr()
+    assert inventory.main(["report", "--db", db, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["duplicates"][0]["paths"] == ["dup\na.txt", "dupb.txt"]
+    assert data["bytes_in_extra_copies"] == 4

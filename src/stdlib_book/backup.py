@@ -96,7 +96,8 @@ def inventory(source: str | Path) -> Inventory:
             elif not path.is_file():
                 inv.skipped.append(f"{rel}: not a regular file")
             elif not _utf8(rel):
-                inv.skipped.append(f"{rel!r}: name is not valid UTF-8, which a zip "
+                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                inv.skipped.append(f"{shown}: name is not valid UTF-8, which a zip "
                                    "archive cannot store")
             else:
                 try:
@@ -280,8 +281,11 @@ def verify(archive: str | Path) -> Verified:
             result.problems.append(f"{MANIFEST} is damaged: {exc}")
             return result
         expected = {}
-        for line in text.split("\n")[:-1] if text.endswith("\n") else text.split("\n"):
-            parsed = parse_manifest_line(line)  # split on \n only: U+2028 may be in a name
+        lines = text.split("\n")  # on \n only: str.splitlines also splits at U+2028
+        if lines[-1] == "":
+            lines.pop()  # the final newline, or an empty manifest (nothing to back up)
+        for line in lines:
+            parsed = parse_manifest_line(line)
             if parsed is None:
                 result.problems.append(f"{MANIFEST}: malformed line {line[:60]!r}")
                 continue

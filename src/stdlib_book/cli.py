@@ -177,8 +177,9 @@ def run_main(parser: argparse.ArgumentParser, body: Callable[[argparse.Namespace
     * ``BrokenPipeError`` (the reader of standard output went away) -> no
       message, stdout pointed at ``os.devnull``, exit 141;
     * a file name that is not valid UTF-8 is printed as its own bytes on
-      stdout (``errors="surrogateescape"`` while ``body`` runs) and as
-      ``\\xNN`` on stderr, instead of raising ``UnicodeEncodeError``;
+      stdout (``errors="surrogateescape"`` while ``body`` runs) and escaped
+      on stderr (``backslashreplace``, Python's default there), instead of
+      raising ``UnicodeEncodeError``;
     * standard input closed (``prog <&-``: ``sys.stdin`` is ``None``) reads as
       an empty input, like ``< /dev/null``.
 
@@ -193,7 +194,7 @@ def run_main(parser: argparse.ArgumentParser, body: Callable[[argparse.Namespace
     # A file name that is not valid UTF-8 reaches Python as a str with
     # surrogates (PEP 383); printed strictly it would raise UnicodeEncodeError.
     # On stdout surrogateescape writes the name's own bytes back, as ls does;
-    # stderr shows them as \xNN (Python's default for stderr).
+    # stderr escapes them (backslashreplace, Python's default for stderr).
     relaxed = _relax_errors()
     try:
         args = parser.parse_args(argv)

@@ -126,7 +126,7 @@ def test_organiser_ctrl_c_at_every_step_can_be_undone(tmp_path, capsys, fault):
     fired = 0
     for k in range(40):
         root = fresh(tmp_path, f"t{k}")
-        before = make_tree(root, NAMES[:8])
+        before = make_tree(root, NAMES[:5])
         log = tmp_path / f"{fault}{k}.json"
         with no_link() if fault == "rename" else contextlib_null(), \
                 Inject(os, fault, KeyboardInterrupt, at={k}) as inj:
@@ -445,19 +445,6 @@ def contextlib_suppress():
 # -- interruptions in a real process: broken pipe, closed stdin, Ctrl-C -------------------
 
 
-def test_broken_pipe_is_quiet(tmp_path):
-    make_tree(tmp_path / "t", [f"f{i}.txt" for i in range(3000)], sub=False)
-    proc = subprocess.Popen([sys.executable, "-m", "stdlib_book.organiser", "organise",
-                             str(tmp_path / "t")], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    proc.stdout.readline()  # `| head -1`
-    proc.stdout.close()
-    err = proc.stderr.read()
-    proc.stderr.close()
-    assert proc.wait(timeout=60) == cli.EXIT_BROKEN_PIPE
-    assert err == b"", err
-
-
 def test_closed_stdin_reads_as_empty(tmp_path):
     for args in (["stdlib_book.interpreter"], ["stdlib_book.loganalyser", "analyse", "-"]):
         ran = subprocess.run(["sh", "-c", '"$0" -m "$@" <&-', sys.executable, *args],
@@ -556,7 +543,7 @@ def test_backup_ctrl_c_anywhere_leaves_nothing_behind(tmp_path, capsys, module, 
 
 
 @pytest.mark.parametrize("argv", [["organiser", "organise"], ["backup", "create", "--dry-run"]])
-def test_broken_pipe_is_quiet_in_every_lister(tmp_path, argv):
+def test_broken_pipe_is_quiet(tmp_path, argv):  # `prog ... | head -1`
     make_tree(tmp_path / "t", [f"f{i}.txt" for i in range(3000)], sub=False)
     extra = [str(tmp_path / "dest")] if argv[0] == "backup" else []
     (tmp_path / "dest").mkdir()

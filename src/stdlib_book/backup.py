@@ -41,14 +41,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path, PurePosixPath
 
-from stdlib_book.cli import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_PARTIAL,
-    UsageError,
-    program_parser,
-    run_main,
-)
+from stdlib_book.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, UsageError, program_parser, run_main
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
 
 #: What this program means by the contract's codes 1 and 3.

@@ -36,14 +36,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from stdlib_book.cli import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_PARTIAL,
-    UsageError,
-    program_parser,
-    run_main,
-)
+from stdlib_book.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, UsageError, program_parser, run_main
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
 
 #: What this program means by the contract's codes 1 and 3.

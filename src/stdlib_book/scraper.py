@@ -41,14 +41,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from stdlib_book.cli import (
-    EXIT_OK,
-    EXIT_PARTIAL,
-    Failed,
-    UsageError,
-    program_parser,
-    run_main,
-)
+from stdlib_book.cli import EXIT_OK, EXIT_PARTIAL, Failed, UsageError, program_parser, run_main
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
 from stdlib_book.servers import QuietHandler
 

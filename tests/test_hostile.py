@@ -578,3 +578,37 @@ def test_inventory_duplicates_with_a_newline_in_a_name(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["duplicates"][0]["paths"] == ["dup\na.txt", "dupb.txt"]
     assert data["bytes_in_extra_copies"] == 4
+
+
+def test_backup_across_a_dst_change_in_local_time(tmp_path, monkeypatch, capsys):
+    """ZIP stores local time without a zone: a file written in the hour a DST
+    change skips or repeats must still back up and restore (its time within
+    the hour the change moves it)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        source, dest = tmp_path / "src", tmp_path / "dest"
+        dest.mkdir()
+        # 2024-03-31 01:30 UTC is 03:30 CEST; 2024-10-27 00:30/01:30 UTC are both 02:30 local
+        times = [1_711_848_600.0, 1_729_989_000.0, 1_729_992_600.0]
+        before = make_tree(source, ["spring.txt", "autumn1.txt", "autumn2.txt"], times=times,
+                           sub=False)
+        assert backup.main(["create", str(source), str(dest)]) == 0
+        (archive,) = dest.iterdir()
+        assert backup.main(["restore", str(archive), str(tmp_path / "back")]) == 0
+        assert contents(tmp_path / "back") == before
+        for name, t in zip(["spring.txt", "autumn1.txt", "autumn2.txt"], times, strict=True):
+            assert abs((tmp_path / "back" / name).stat().st_mtime - t) <= 3600
+        no_traceback(capsys)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_a_directory_named_like_an_option_after_double_dash(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make_tree(tmp_path / "-rf", ["a.jpg"], sub=False)
+    assert organiser.main(["organise", "--", "-rf"]) == 0
+    assert "would move a.jpg -> images/a.jpg" in no_traceback(capsys)[0]

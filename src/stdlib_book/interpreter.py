@@ -38,7 +38,7 @@ from typing import Any, Literal
 from stdlib_book.cli import EXIT_OK, EXIT_PARTIAL, program_parser, run_main
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
 
-#: What this program means by the contract's code 1 (it has no 3).
+#: What this program means by the contract's code 1 (3 keeps its general meaning).
 EXIT_CODES = {1: "done, but a statement raised or was refused by the checker (shown)"}
 
 Style = Literal["ansi", "html", "none"]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .cli import EXIT_OK, EXIT_PARTIAL, UsageError, positive_int, program_parser, run_main
 
-#: What this program means by the contract's code 1 (it has no 3: it only reads).
+#: What this program means by the contract's code 1 (3 keeps its general meaning).
 EXIT_CODES = {1: "done, but some entries could not be read (listed)"}
 
 

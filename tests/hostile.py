@@ -121,7 +121,9 @@ def names_strategy() -> st.SearchStrategy[list[str]]:
 
 class Inject:
     """Make calls ``at`` (0-based counts of calls to ``name`` in ``module``)
-    raise ``exc``. ``fired`` counts the failures that really happened.
+    raise ``exc`` (an exception, or a callable given the call's positional
+    arguments that returns one). ``fired`` counts the failures that really
+    happened.
 
     >>> import os
     >>> with Inject(os, "getcwd", OSError(28, "No space"), at={1}) as inj:
@@ -146,7 +148,7 @@ class Inject:
             self.calls += 1
             if self.at is None or n in self.at:
                 self.fired += 1
-                raise self.exc() if callable(self.exc) else self.exc
+                raise self.exc(*args) if callable(self.exc) else self.exc
             return self.original(*args, **kwargs)
 
         setattr(self.module, self.name, wrapper)
@@ -156,12 +158,20 @@ class Inject:
         setattr(self.module, self.name, self.original)
 
 
-def eperm() -> OSError:
-    return PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+def _os_error(code: int, cls: type[OSError], args: tuple) -> OSError:
+    """As the system raises it: with the file name when the call had one."""
+    path = args[0] if args and isinstance(args[0], (str, bytes, os.PathLike)) else None
+    if path is None:
+        return cls(code, os.strerror(code))
+    return cls(code, os.strerror(code), os.fsdecode(path))
 
 
-def enospc() -> OSError:
-    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+def eperm(*args: object) -> OSError:
+    return _os_error(errno.EPERM, PermissionError, args)
+
+
+def enospc(*args: object) -> OSError:
+    return _os_error(errno.ENOSPC, OSError, args)
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -296,7 +297,7 @@ def test_inventory_database_that_cannot_be_written_fails(tmp_path, capsys):
     make_tree(tmp_path / "tree", ["a.txt"])
     import sqlite3
 
-    with Inject(sqlite3, "connect", lambda: sqlite3.OperationalError("disk I/O error")) as inj:
+    with Inject(sqlite3, "connect", lambda *a: sqlite3.OperationalError("disk I/O error")) as inj:
         code = inventory.main(["scan", str(tmp_path / "tree"), "--db", str(tmp_path / "x.db")])
     assert inj.fired == 1 and code == cli.EXIT_FAILED
     assert "disk I/O error" in no_traceback(capsys)[1]
@@ -370,7 +371,7 @@ def test_scraper_truncated_page_is_listed_and_the_crawl_goes_on(tmp_path, capsys
         if url.endswith("/cut.html"):
             import http.client
             with Inject(http.client.HTTPResponse, "read",
-                        lambda: http.client.IncompleteRead(b"<a", 100)) as inj:
+                        lambda *a: http.client.IncompleteRead(b"<a", 100)) as inj:
                 page = original(self, url)
             fired.append(inj.fired)
             return page
@@ -483,7 +484,7 @@ def test_organiser_read_only_folders_lose_nothing(tmp_path, capsys, errno_name):
     code_ = getattr(errno_module, errno_name)
     before = make_tree(tmp_path / "t", NAMES[:6])
     log = tmp_path / "log.json"
-    with Inject(os, "mkdir", lambda: OSError(code_, os.strerror(code_))) as inj:
+    with Inject(os, "mkdir", lambda *a: OSError(code_, os.strerror(code_), os.fspath(a[0]))) as inj:
         code = organiser.main(["organise", str(tmp_path / "t"), "--recursive", "--apply",
                                "--log", str(log)])
     assert inj.fired and code == cli.EXIT_PARTIAL
@@ -612,3 +613,20 @@ def test_a_directory_named_like_an_option_after_double_dash(tmp_path, capsys, mo
     make_tree(tmp_path / "-rf", ["a.jpg"], sub=False)
     assert organiser.main(["organise", "--", "-rf"]) == 0
     assert "would move a.jpg -> images/a.jpg" in no_traceback(capsys)[0]
+
+
+@pytest.mark.parametrize("program", ["backup", "treesummary", "organiser", "inventory"])
+def test_an_unreadable_folder_is_listed_by_name(tmp_path, capsys, program):
+    make_tree(tmp_path / "src", ["a.txt"])  # "a.txt" and "sub dir/a.txt"
+    (tmp_path / "dest").mkdir()
+    argv = {"backup": ["create", str(tmp_path / "src"), str(tmp_path / "dest")],
+            "treesummary": [str(tmp_path / "src")],
+            "organiser": ["organise", str(tmp_path / "src"), "--recursive"],
+            "inventory": ["scan", str(tmp_path / "src"), "--db", str(tmp_path / "db")]}[program]
+    module = {"backup": backup, "treesummary": treesummary, "organiser": organiser,
+              "inventory": inventory}[program]
+    with Inject(os, "scandir", eperm, at={1}) as inj:  # the second folder, "sub dir"
+        code = module.main(argv)
+    assert inj.fired == 1 and code == cli.EXIT_PARTIAL
+    out, err = no_traceback(capsys)
+    assert re.search(r"sub dir/?: Operation not permitted", out + err), out + err

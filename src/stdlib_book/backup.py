@@ -72,10 +72,16 @@ class Inventory:
 
 
 def inventory(source: str | Path) -> Inventory:
-    """Every regular file under ``source``, sorted; links and special files skipped."""
+    """Every regular file under ``source``, sorted; links, special files and
+    unreadable folders skipped and listed."""
     source = Path(source)
     inv = Inventory()
-    for dirpath, dirnames, filenames in os.walk(source, followlinks=False):
+
+    def unreadable(exc: OSError) -> None:  # os.walk would leave the folder out silently
+        where = Path(exc.filename).relative_to(source).as_posix() if exc.filename else "?"
+        inv.skipped.append(f"{where}/: {exc.strerror or exc}")
+
+    for dirpath, dirnames, filenames in os.walk(source, onerror=unreadable, followlinks=False):
         here = Path(dirpath)
         for d in sorted(dirnames):
             if (here / d).is_symlink():

@@ -286,7 +286,8 @@ class Crawler:
         and rate limit, which ``RobotFileParser.read`` would not use) and apply
         RFC 9309 §2.3.1: follow up to five redirects, to any host; 401/403
         forbid everything (as ``read`` does), other 4xx allow everything
-        ("unavailable"); 5xx and network errors forbid everything
+        ("unavailable"); 5xx, network errors, an answer that is not HTTP and
+        a body cut short of its Content-Length forbid everything
         ("unreachable"). :attr:`robots_note` says which case applied."""
         rp = urllib.robotparser.RobotFileParser(urllib.parse.urljoin(self.start, "/robots.txt"))
         request = urllib.request.Request(rp.url, headers={"User-Agent": self.user_agent})  # noqa: S310

@@ -333,11 +333,11 @@ class Crawler:
                 target = exc.headers.get("Location", "?")
                 reason = f"redirect refused or looping, to {target}"
             return Page(url, exc.code, url, error=f"HTTP {exc.code}: {reason}")
-        except (*PEER_ERRORS, ValueError) as exc:
+        except http.client.HTTPException as exc:  # not HTTP, or a body cut short
+            return Page(url, None, url, error=f"bad HTTP response: {exc!r}")
+        except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
-            return Page(url, None, url, error=f"bad HTTP response: {exc!r}"
-                        if isinstance(exc, http.client.HTTPException)
-                        else f"{type(exc).__name__}: {reason}")
+            return Page(url, None, url, error=f"{type(exc).__name__}: {reason}")
         page = Page(url, status, final, content_type=ctype)
         if ctype == "text/html":
             try:

@@ -85,6 +85,16 @@ def program_parser(prog: str, description: str,
                                    epilog=exit_codes_epilog(meanings))
 
 
+def add_command(subparsers: argparse._SubParsersAction, name: str,
+                **kwargs: object) -> argparse.ArgumentParser:
+    """``subparsers.add_parser(name, ...)`` that also makes a :class:`UsageError`
+    raised for this command read ``prog name: error: ...``, as argparse's own
+    errors for the command's arguments do."""
+    command = subparsers.add_parser(name, **kwargs)  # type: ignore[arg-type]
+    command.set_defaults(command_parser=command)
+    return command
+
+
 def shell_command(*words: str | Path) -> str:
     """A command line that is safe to paste into a POSIX shell: every word
     quoted with :func:`shlex.quote` where it needs it, and a relative ``Path``
@@ -169,7 +179,8 @@ def run_main(parser: argparse.ArgumentParser, body: Callable[[argparse.Namespace
     code, turning what can go wrong into the contract instead of a traceback:
 
     * :class:`UsageError` -> the usage line and the message, exit 2
-      (``SystemExit``, as ``argparse`` itself does for a bad option);
+      (``SystemExit``, as ``argparse`` itself does for a bad option), from the
+      subcommand's parser if it was made with :func:`add_command`;
     * :class:`Failed` -> the message, exit 3;
     * any other ``OSError`` that reached here (disk full, permission denied)
       -> the file and the problem, exit 3;
@@ -202,8 +213,8 @@ def run_main(parser: argparse.ArgumentParser, body: Callable[[argparse.Namespace
             code = body(args)
             sys.stdout.flush()
             return code
-        except UsageError as exc:
-            parser.error(str(exc))
+        except UsageError as exc:  # said by the subcommand's parser where it has one
+            getattr(args, "command_parser", parser).error(str(exc))
         except Failed as exc:
             _say(prog, str(exc))
             return EXIT_FAILED

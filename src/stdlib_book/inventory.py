@@ -33,7 +33,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from .cli import EXIT_OK, EXIT_PARTIAL, Failed, UsageError, positive_int, program_parser, run_main
+from .cli import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    Failed,
+    UsageError,
+    add_command,
+    positive_int,
+    program_parser,
+    run_main,
+)
 from .selfcheck import Checker, Feedback, run_checks
 
 #: What this program means by the contract's codes 1 and 3.
@@ -314,14 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
         "inventory", "Snapshot a directory tree (sizes and SHA-256 of every file) into an "
         "SQLite database, then list what changed and report sizes and duplicates.", EXIT_CODES)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p_scan = sub.add_parser("scan", help="take a new snapshot of a directory")
+    p_scan = add_command(sub, "scan", help="take a new snapshot of a directory")
     p_scan.add_argument("root", type=Path, help="the directory to snapshot")
     p_scan.add_argument("--workers", type=positive_int, default=4, metavar="N",
                         help="threads hashing files (default: %(default)s)")
-    p_diff = sub.add_parser("diff", help="list files added, removed and changed")
+    p_diff = add_command(sub, "diff", help="list files added, removed and changed")
     p_diff.add_argument("ids", type=positive_int, nargs="*", metavar="ID",
                         help="two snapshot ids (default: the last two)")
-    p_report = sub.add_parser("report", help="sizes, largest suffixes, duplicates")
+    p_report = add_command(sub, "report", help="sizes, largest suffixes, duplicates")
     p_report.add_argument("--snapshot", type=positive_int, metavar="ID",
                           help="which snapshot (default: the last)")
     p_report.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -369,7 +378,7 @@ def _checked_run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except InventoryError as exc:
-        raise UsageError(f"{args.command}: {exc}") from None
+        raise UsageError(str(exc)) from None
     except sqlite3.Error as exc:  # read-only folder, disk full, locked: nothing saved
         raise Failed(f"{args.db}: {exc}") from None
 

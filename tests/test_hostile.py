@@ -550,8 +550,10 @@ def test_broken_pipe_is_quiet(tmp_path, argv):  # `prog ... | head -1`
     (tmp_path / "dest").mkdir()
     proc = subprocess.Popen([sys.executable, "-m", f"stdlib_book.{argv[0]}", *argv[1:],
                              str(tmp_path / "t"), *extra], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    proc.stdout.readline()
+                            stderr=subprocess.PIPE, bufsize=0)
+    # One byte, unbuffered: a buffered readline may swallow the whole output
+    # (3.14's larger io.DEFAULT_BUFFER_SIZE did), and then no write ever fails.
+    assert proc.stdout.read(1)
     proc.stdout.close()
     err = proc.stderr.read()
     proc.stderr.close()

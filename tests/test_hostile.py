@@ -204,6 +204,7 @@ def test_a_backup_that_reports_success_restores_every_name(tmp_path_factory, nam
     dest.mkdir()
     before = make_tree(source, names)
     add_special_files(source)
+    (source / "empty folder" / "and one inside").mkdir(parents=True)
     code = backup.main(["create", str(source), str(dest)])
     assert code in DONE
     (archive,) = dest.iterdir()
@@ -212,6 +213,12 @@ def test_a_backup_that_reports_success_restores_every_name(tmp_path_factory, nam
     restored = contents(base / "back")
     unstorable = {rel for rel in before if not _utf8(rel)}  # listed as skipped
     assert restored == {r: d for r, d in before.items() if r not in unstorable}
+    assert folders(base / "back") == folders(source)  # empty ones too
+
+
+def folders(root: Path) -> set[str]:
+    return {os.fsdecode(Path(d, n).relative_to(root)) for d, names, _ in os.walk(root)
+            for n in names if not Path(d, n).is_symlink()}
 
 
 def _utf8(name: str) -> bool:

@@ -67,6 +67,7 @@ def sha256_of(stream) -> str:
 @dataclass
 class Inventory:
     files: list[str] = field(default_factory=list)  # POSIX paths relative to the source
+    folders: list[str] = field(default_factory=list)  # "a/b/", so that empty ones come back
     total_bytes: int = 0
     skipped: list[str] = field(default_factory=list)
 
@@ -84,8 +85,11 @@ def inventory(source: str | Path) -> Inventory:
     for dirpath, dirnames, filenames in os.walk(source, onerror=unreadable, followlinks=False):
         here = Path(dirpath)
         for d in sorted(dirnames):
+            rel_d = (here / d).relative_to(source).as_posix()
             if (here / d).is_symlink():
-                inv.skipped.append(f"{(here / d).relative_to(source).as_posix()}/: symbolic link")
+                inv.skipped.append(f"{rel_d}/: symbolic link")
+            elif _utf8(rel_d):  # a folder whose name a zip cannot hold: its files say so
+                inv.folders.append(f"{rel_d}/")
         dirnames.sort()
         for name in sorted(filenames):
             path = here / name
@@ -202,6 +206,8 @@ def create_backup(source: str | Path, dest_dir: str | Path, *,
                         digest.update(chunk)
                         dst.write(chunk)
                 manifest.append(manifest_line(digest.hexdigest(), rel) + "\n")
+            for folder in inv.folders:
+                zf.mkdir(folder)
             zf.writestr(MANIFEST, "".join(manifest))
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
@@ -294,6 +300,9 @@ def verify(archive: str | Path) -> Verified:
             result.problems.append(f"{name}: in the archive but not in the manifest")
         for name in sorted(expected.keys() - members):
             result.problems.append(f"{name}: in the manifest but missing from the archive")
+        for name in sorted(n for n in zf.namelist() if n.endswith("/")):
+            if not _safe_member(name.rstrip("/")):
+                result.problems.append(f"{name}: unsafe path in archive")
         for name in sorted(expected.keys() & members):
             if not _safe_member(name):
                 result.problems.append(f"{name}: unsafe path in archive")
@@ -329,6 +338,8 @@ def restore(archive: str | Path, target: str | Path, *, dry_run: bool = False) -
         if dry_run:
             return names
         target.mkdir(parents=True, exist_ok=True)
+        for folder in sorted(n for n in zf.namelist() if n.endswith("/")):
+            (target / folder).mkdir(parents=True, exist_ok=True)  # checked by verify
         for name in names:
             dest = target / name
             dest.parent.mkdir(parents=True, exist_ok=True)

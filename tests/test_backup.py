@@ -11,6 +11,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 import pytest
 
 from stdlib_book import backup, files
+from stdlib_book.cli import EXIT_FAILED
 from stdlib_book.commands import python
 from stdlib_book.smtpsink import smtp_sink
 
@@ -175,9 +176,9 @@ def test_cli_verify_and_restore_exit_codes(source, dest, tmp_path):
     made = backup.create_backup(source, dest, when=WHEN)
     flip_byte(made.archive, 200)
     ran = python("-m", "stdlib_book.backup", "verify", made.archive)
-    assert ran.returncode == 1 and "FAILED" in ran.stdout
+    assert ran.returncode == EXIT_FAILED and "FAILED" in ran.stdout
     ran = python("-m", "stdlib_book.backup", "restore", made.archive, tmp_path / "r")
-    assert ran.returncode == 1 and "nothing restored" in ran.stderr
+    assert ran.returncode == EXIT_FAILED and "nothing restored" in ran.stderr
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -8,6 +8,7 @@ import pytest
 
 from stdlib_book import chat
 from stdlib_book.chat import ChatClient, ChatServer
+from stdlib_book.cli import EXIT_FAILED
 
 
 def run(coro):
@@ -192,7 +193,7 @@ def test_cli_server_and_client_in_real_processes():
         server.stdout.close()
 
 
-def test_connect_to_nothing_exits_1():
+def test_connect_to_nothing_exits_3():
     async def free_port():
         srv = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
         port = srv.sockets[0].getsockname()[1]
@@ -201,7 +202,7 @@ def test_connect_to_nothing_exits_1():
         return port
 
     port = run(free_port())
-    assert chat.main(["connect", "127.0.0.1", str(port), "--nick", "ann"]) == 1
+    assert chat.main(["connect", "127.0.0.1", str(port), "--nick", "ann"]) == EXIT_FAILED
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stdlib_book import loganalyser as la
+from stdlib_book.cli import EXIT_FAILED
 from stdlib_book.commands import python
 
 GOOD = ('192.0.2.1 - frank [10/Mar/2024:13:55:36 +0000] "GET /products/42?ref=x HTTP/1.1" '
@@ -126,11 +127,12 @@ def test_bad_usage_exits_2(argv, message, capsys, monkeypatch, tmp_path):
     assert exc.value.code == 2 and message in capsys.readouterr().err
 
 
-def test_a_corrupt_gzip_is_a_usage_error(tmp_path):
+def test_a_corrupt_gzip_fails_with_nothing_done(tmp_path):
     bad = tmp_path / "x.log.gz"
     bad.write_bytes(b"\x1f\x8b not really gzip")
     ran = python("-m", "stdlib_book.loganalyser", "analyse", bad)
-    assert ran.returncode == 2 and "cannot read" in ran.stderr
+    assert ran.returncode == EXIT_FAILED and "cannot read" in ran.stderr
+    assert "Traceback" not in ran.stderr
 
 
 def good_bytes_by_endpoint(lines):

@@ -4,6 +4,7 @@ import threading
 import pytest
 
 from stdlib_book import scraper as sc
+from stdlib_book.cli import EXIT_FAILED
 from stdlib_book.commands import python
 from stdlib_book.servers import serve_http
 
@@ -153,12 +154,11 @@ def test_bad_usage_exits_2(argv, message, capsys):
     assert exc.value.code == 2 and message in capsys.readouterr().err
 
 
-def test_robots_forbidding_the_start_is_a_usage_error(site, capsys):
+def test_robots_forbidding_the_start_fails_with_nothing_done(site, capsys):
     url, _, root = site
     (root / "robots.txt").write_text("User-agent: *\nDisallow: /\n", encoding="utf-8")
-    with pytest.raises(SystemExit) as exc:
-        sc.main([url])
-    assert exc.value.code == 2 and "robots.txt does not allow" in capsys.readouterr().err
+    assert sc.main([url]) == EXIT_FAILED
+    assert "robots.txt does not allow" in capsys.readouterr().err
 
 
 def good_page_links(html, page_url):
@@ -216,13 +216,11 @@ def test_robots_answering_404_still_allows_everything(tmp_path):
     assert f"{url}/private/admin.html" in c.pages
 
 
-def test_robots_unreachable_is_a_usage_error_that_says_why(tmp_path, capsys):
+def test_robots_unreachable_fails_and_says_why(tmp_path, capsys):
     with serve_http(directory=tmp_path) as url:
         pass  # nothing listens there any more
-    with pytest.raises(SystemExit) as exc:
-        sc.main([url, "--timeout", "2"])
-    err = capsys.readouterr().err
-    assert exc.value.code == 2 and "robots.txt unreachable" in err
+    assert sc.main([url, "--timeout", "2"]) == EXIT_FAILED
+    assert "robots.txt unreachable" in capsys.readouterr().err
 
 
 def test_robots_redirected_to_another_authority_is_followed_and_obeyed(tmp_path):

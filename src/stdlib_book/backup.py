@@ -20,14 +20,14 @@ is reported by name instead of being discovered on the day of the restore.
     python -m stdlib_book.backup verify ARCHIVE
     python -m stdlib_book.backup restore ARCHIVE TARGET_DIR [--dry-run]
 
-Exit codes: 0 success, 1 verification failed, files were skipped, or the
-notification could not be sent, 2 bad usage.
+Exit codes: the package's contract (:mod:`stdlib_book.cli`); see ``EXIT_CODES``.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import hashlib
 import os
 import shutil
@@ -41,9 +41,13 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path, PurePath, PurePosixPath
 
+from stdlib_book.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, UsageError, program_parser, run_main
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
 
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+#: What this program means by the contract's codes 1 and 3.
+EXIT_CODES = {1: "done, but files were skipped or the notification failed (listed)",
+              3: "failed: no verified archive (create), the archive failed verification "
+                 "(verify), or nothing restored (restore)"}
 MANIFEST = "MANIFEST.sha256"
 CHUNK = 1 << 20
 
@@ -63,6 +67,7 @@ def sha256_of(stream) -> str:
 @dataclass
 class Inventory:
     files: list[str] = field(default_factory=list)  # POSIX paths relative to the source
+    folders: list[str] = field(default_factory=list)  # "a/b/", so that empty ones come back
     total_bytes: int = 0
     skipped: list[str] = field(default_factory=list)
 
@@ -107,14 +112,23 @@ _UNESCAPE = {"\\": "\\", "n": "\n", "r": "\r"}
 
 
 def inventory(source: str | Path) -> Inventory:
-    """Every regular file under ``source``, sorted; links and special files skipped."""
+    """Every regular file under ``source``, sorted; links, special files and
+    unreadable folders skipped and listed."""
     source = Path(source)
     inv = Inventory()
-    for dirpath, dirnames, filenames in os.walk(source, followlinks=False):
+
+    def unreadable(exc: OSError) -> None:  # os.walk would leave the folder out silently
+        where = Path(exc.filename).relative_to(source).as_posix() if exc.filename else "?"
+        inv.skipped.append(f"{where}/: {exc.strerror or exc}")
+
+    for dirpath, dirnames, filenames in os.walk(source, onerror=unreadable, followlinks=False):
         here = Path(dirpath)
         for d in sorted(dirnames):
+            rel_d = (here / d).relative_to(source).as_posix()
             if (here / d).is_symlink():
-                inv.skipped.append(f"{(here / d).relative_to(source).as_posix()}/: symbolic link")
+                inv.skipped.append(f"{rel_d}/: symbolic link")
+            elif _utf8(rel_d):  # a folder whose name a zip cannot hold: its files say so
+                inv.folders.append(f"{rel_d}/")
         dirnames.sort()
         for name in sorted(filenames):
             path = here / name
@@ -124,11 +138,16 @@ def inventory(source: str | Path) -> Inventory:
             elif not path.is_file():
                 inv.skipped.append(f"{rel}: not a regular file")
             elif not _utf8(rel):
-                inv.skipped.append(f"{rel.encode('utf-8', 'backslashreplace').decode()}: "
-                                   "name is not valid UTF-8, which a zip archive cannot store")
+                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                inv.skipped.append(f"{shown}: name is not valid UTF-8, which a zip "
+                                   "archive cannot store")
             else:
+                try:
+                    inv.total_bytes += path.stat().st_size
+                except OSError as exc:  # vanished since the walk listed it
+                    inv.skipped.append(f"{rel}: {exc.strerror or exc}")
+                    continue
                 inv.files.append(rel)
-                inv.total_bytes += path.stat().st_size
     return inv
 
 
@@ -181,16 +200,26 @@ def create_backup(source: str | Path, dest_dir: str | Path, *,
     manifest = []
     try:
         with zipfile.ZipFile(tmp, "x", compression=zipfile.ZIP_DEFLATED) as zf:
-            for rel in inv.files:
+            for rel in list(inv.files):
                 path = source / rel
-                info = zipfile.ZipInfo.from_file(path, rel)
-                info.compress_type = zipfile.ZIP_DEFLATED
                 digest = hashlib.sha256()
-                with open(path, "rb") as src, zf.open(info, "w") as dst:
+                try:
+                    # strict_timestamps=False: a time before 1980 (ZIP's epoch) or
+                    # after 2107 is stored as the nearest one ZIP can hold.
+                    info = zipfile.ZipInfo.from_file(path, rel, strict_timestamps=False)
+                    src = open(path, "rb")  # noqa: SIM115 - closed by the with below
+                except OSError as exc:  # vanished or unreadable since the walk
+                    inv.files.remove(rel)
+                    inv.skipped.append(f"{rel}: {exc.strerror or exc}")
+                    continue
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with src, zf.open(info, "w") as dst:
                     while chunk := src.read(CHUNK):
                         digest.update(chunk)
                         dst.write(chunk)
                 manifest.append(manifest_line(digest.hexdigest(), rel) + "\n")
+            for folder in inv.folders:
+                zf.mkdir(folder)
             zf.writestr(MANIFEST, "".join(manifest))
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
@@ -202,7 +231,12 @@ def create_backup(source: str | Path, dest_dir: str | Path, *,
 
 def _link_unique(tmp: Path, target: Path) -> Path:
     """Give ``tmp`` the name ``target``, or ``stem-1.zip``, ``stem-2.zip``...
-    if that is taken: ``os.link`` fails rather than replace an existing archive."""
+    if that is taken: ``os.link`` fails rather than replace an existing archive.
+
+    Where hard links are refused (FAT, exFAT, many network shares), the name
+    is claimed by creating it with ``O_EXCL`` and the archive is then renamed
+    over that empty file, which is just as safe against replacing another
+    archive."""
     for n in range(1000):
         candidate = target if n == 0 else target.with_name(f"{target.stem}-{n}{target.suffix}")
         try:
@@ -210,6 +244,16 @@ def _link_unique(tmp: Path, target: Path) -> Path:
             return candidate
         except FileExistsError:
             continue
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK,
+                                 errno.EXDEV, errno.ENOSYS):
+                raise
+        try:
+            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        os.replace(tmp, candidate)
+        return candidate
     raise BackupError(f"too many archives named like {target}")
 
 
@@ -269,6 +313,9 @@ def verify(archive: str | Path) -> Verified:
             result.problems.append(f"{name}: in the archive but not in the manifest")
         for name in sorted(expected.keys() - members):
             result.problems.append(f"{name}: in the manifest but missing from the archive")
+        for name in sorted(n for n in zf.namelist() if n.endswith("/")):
+            if not _safe_member(name.rstrip("/")):
+                result.problems.append(f"{name}: unsafe path in archive")
         for name in sorted(expected.keys() & members):
             if not _safe_member(name):
                 result.problems.append(f"{name}: unsafe path in archive")
@@ -292,6 +339,8 @@ def restore(archive: str | Path, target: str | Path, *, dry_run: bool = False) -
     and never writes outside ``target`` (names are checked by ``verify``).
     """
     target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise BackupError(f"target is not a directory: {target}")
     checked = verify(archive)
     if not checked.ok:
         raise BackupError(f"archive failed verification, nothing restored: {checked.problems[0]}")
@@ -302,6 +351,8 @@ def restore(archive: str | Path, target: str | Path, *, dry_run: bool = False) -
         if dry_run:
             return names
         target.mkdir(parents=True, exist_ok=True)
+        for folder in sorted(n for n in zf.namelist() if n.endswith("/")):
+            (target / folder).mkdir(parents=True, exist_ok=True)  # checked by verify
         for name in names:
             dest = target / name
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -352,13 +403,9 @@ def send_notification(msg: EmailMessage, *, host: str, port: int, starttls: bool
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m stdlib_book.backup",
-        description="Back up a directory to a zip archive with a SHA-256 manifest; verify "
-        "and restore archives; optionally e-mail the outcome.",
-        epilog="Exit codes: 0 success, 1 verification failed, files skipped or "
-        "notification not sent, 2 bad usage.",
-    )
+    parser = program_parser(
+        "backup", "Back up a directory to a zip archive with a SHA-256 manifest; verify "
+        "and restore archives; optionally e-mail the outcome.", EXIT_CODES)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cr = sub.add_parser("create", help="make a new backup archive")
     cr.add_argument("source", type=Path, help="directory to back up")
@@ -382,9 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _create(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def _create(args: argparse.Namespace) -> int:
     if not args.source.is_dir():
-        parser.error(f"source is not a directory: {args.source}")
+        raise UsageError(f"source is not a directory: {args.source}")
     if args.dry_run:
         inv = inventory(args.source)
         for rel in inv.files:
@@ -392,11 +439,11 @@ def _create(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(f"dry run: {len(inv.files)} file(s), {inv.total_bytes:,} bytes; nothing written")
         for line in inv.skipped:
             print(f"backup: would skip {line}", file=sys.stderr)
-        return EXIT_PROBLEM if inv.skipped else EXIT_OK
+        return EXIT_PARTIAL if inv.skipped else EXIT_OK
     try:
         made = create_backup(args.source, args.dest)
     except BackupError as exc:
-        parser.error(str(exc))
+        raise UsageError(str(exc)) from None
     checked = verify(made.archive)
     summary = (f"{made.archive.name}: {made.files} file(s), {made.total_bytes:,} bytes, "
                f"verified {checked.checked} checksum(s), "
@@ -404,7 +451,7 @@ def _create(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     details = [summary, *(f"skipped {s}" for s in made.skipped),
                *(f"problem: {p}" for p in checked.problems)]
     print("\n".join(details))
-    status = EXIT_OK if checked.ok and not made.skipped else EXIT_PROBLEM
+    status = EXIT_FAILED if not checked.ok else EXIT_PARTIAL if made.skipped else EXIT_OK
     if args.notify_to:
         msg = report_message(checked.ok, "\n".join(details), sender=args.notify_from,
                              to=args.notify_to)
@@ -416,32 +463,36 @@ def _create(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         except (OSError, smtplib.SMTPException) as exc:
             print(f"backup: the backup is fine, but the notification failed: {exc}",
                   file=sys.stderr)
-            status = EXIT_PROBLEM
+            status = max(status, EXIT_PARTIAL)
     return status
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
     if args.command == "create":
-        return _create(args, parser)
+        return _create(args)
     if not args.archive.is_file():
-        parser.error(f"no such archive: {args.archive}")
+        raise UsageError(f"no such archive: {args.archive}")
     if args.command == "verify":
         checked = verify(args.archive)
         for problem in checked.problems:
             print(f"FAILED {problem}")
         print(f"{args.archive.name}: {checked.checked} checksum(s) verified, "
               f"{len(checked.problems)} problem(s)")
-        return EXIT_OK if checked.ok else EXIT_PROBLEM
+        return EXIT_OK if checked.ok else EXIT_FAILED
     try:
         names = restore(args.archive, args.target, dry_run=args.dry_run)
     except BackupError as exc:
+        if "verification" not in str(exc):
+            raise UsageError(str(exc)) from None
         print(f"backup: {exc}", file=sys.stderr)
-        return EXIT_PROBLEM if "verification" in str(exc) else EXIT_USAGE
+        return EXIT_FAILED
     verb = "would restore" if args.dry_run else "restored"
     print(f"{verb} {len(names)} file(s) into {args.target}")
     return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_main(build_parser(), _run, argv)
 
 
 # -- exercise check ----------------------------------------------------------------------------

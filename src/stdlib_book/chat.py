@@ -21,8 +21,7 @@ server hold unbounded data for it.
     python -m stdlib_book.chat serve [--host 127.0.0.1] [--port 0]
     python -m stdlib_book.chat connect HOST PORT --nick NAME
 
-Exit codes: 0 success, 1 could not connect or the server refused the
-nickname, 2 bad usage.
+Exit codes: the package's contract (:mod:`stdlib_book.cli`); see ``EXIT_CODES``.
 """
 
 from __future__ import annotations
@@ -33,12 +32,17 @@ import contextlib
 import re
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from stdlib_book.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, UsageError, program_parser, run_main
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: What this program means by the contract's codes 1 and 3.
+EXIT_CODES = {1: "the session ended because the server vanished or sent something "
+                 "unreadable (said why)",
+              3: "failed: cannot connect, or the server refused the nickname"}
 MAX_LINE = 1024  # bytes, including the newline
 QUEUE_LIMIT = 256  # lines waiting for one slow client before it is dropped
 NICK = re.compile(r"[A-Za-z0-9_-]{1,16}")
@@ -356,24 +360,46 @@ async def _interactive(host: str, port: int, nick: str) -> int:
         print(f"chat: {exc}", file=sys.stderr)
         return EXIT_FAILED
     loop = asyncio.get_running_loop()
+    typed_lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def read_stdin() -> None:  # a daemon thread: a pending readline never delays exit
+        for typed in iter(sys.stdin.readline, ""):
+            loop.call_soon_threadsafe(typed_lines.put_nowait, typed)
+        loop.call_soon_threadsafe(typed_lines.put_nowait, "")
 
     async def show() -> None:
         while line := await client.reader.readline():
             print(line.decode("utf-8", "replace"), end="", flush=True)
 
+    threading.Thread(target=read_stdin, daemon=True, name="chat-stdin").start()
     printer = asyncio.create_task(show())
     try:
         while True:
-            typed = await loop.run_in_executor(None, sys.stdin.readline)
-            if not typed or printer.done():
+            getter = asyncio.ensure_future(typed_lines.get())
+            await asyncio.wait({getter, printer}, return_when=asyncio.FIRST_COMPLETED)
+            if printer.done():  # the server closed, vanished or sent garbage
+                getter.cancel()
+                break
+            typed = getter.result()
+            if not typed:  # end of standard input: leave politely
+                await client.send("/quit")
+                await asyncio.wait_for(printer, timeout=5)
                 break
             await client.send(typed.rstrip("\n"))
-        if not printer.done():
-            await client.send("/quit")
-            await asyncio.wait_for(printer, timeout=5)
+    except (ConnectionError, OSError, TimeoutError) as exc:
+        print(f"chat: connection to {host}:{port} lost: {exc or type(exc).__name__}",
+              file=sys.stderr)
+        return EXIT_PARTIAL
     finally:
         printer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError, OSError, ValueError):
+            await printer
         await client.close()
+    problem = printer.exception() if not printer.cancelled() else None
+    if problem is not None:  # a line longer than the limit, a reset connection
+        print(f"chat: the server at {host}:{port} broke the session: {problem}",
+              file=sys.stderr)
+        return EXIT_PARTIAL
     return EXIT_OK
 
 
@@ -388,11 +414,8 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m stdlib_book.chat",
-        description="A line-based chat: run a server, or connect to one and type.",
-        epilog="Exit codes: 0 success, 1 cannot connect or nickname refused, 2 bad usage.",
-    )
+    parser = program_parser(
+        "chat", "A line-based chat: run a server, or connect to one and type.", EXIT_CODES)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     srv = sub.add_parser("serve", help="run a chat server until Ctrl-C or SIGTERM")
     srv.add_argument("--host", default="127.0.0.1",
@@ -405,15 +428,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         asyncio.run(_serve_forever(args.host, args.port))
         return EXIT_OK
     if not NICK.fullmatch(args.nick):
-        parser.error(f"--nick must be 1-16 letters, digits, _ or -, got {args.nick!r}")
+        raise UsageError(f"--nick must be 1-16 letters, digits, _ or -, got {args.nick!r}")
     return asyncio.run(_interactive(args.host, args.port, args.nick))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_main(build_parser(), _run, argv)
 
 
 # -- exercise check ----------------------------------------------------------------------

@@ -35,7 +35,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from stdlib_book.cli import EXIT_OK, EXIT_PARTIAL, program_parser, run_main
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
+
+#: What this program means by the contract's code 1 (3 keeps its general meaning).
+EXIT_CODES = {1: "done, but a statement raised or was refused by the checker (shown)"}
 
 Style = Literal["ansi", "html", "none"]
 
@@ -496,13 +500,14 @@ def plain_hooks() -> Iterator[None]:
 # ---------------------------------------------------------------- command line
 def main(argv: list[str] | None = None) -> int:
     """``python -m stdlib_book.interpreter``: exit 0 if every statement ran,
-    1 if any raised or was refused by the checker, 2 on a usage error."""
-    parser = argparse.ArgumentParser(
-        prog="python -m stdlib_book.interpreter",
-        description="A Python console that highlights what you type and checks each "
-                    "statement (undefined names, eval/exec, os.system, shell=True) "
-                    "before running it. Reads standard input as a session when it "
-                    "is not a terminal.")
+    1 if any raised or was refused by the checker, 2 on a usage error (the
+    package's contract, :mod:`stdlib_book.cli`)."""
+    parser = program_parser(
+        "interpreter",
+        "A Python console that highlights what you type and checks each "
+        "statement (undefined names, eval/exec, os.system, shell=True) "
+        "before running it. Reads standard input as a session when it "
+        "is not a terminal.", EXIT_CODES)
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="colour the echoed input and findings (default: auto, "
                              "meaning only on a terminal)")
@@ -510,7 +515,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="report unsafe calls but run them anyway")
     parser.add_argument("--quiet", action="store_true",
                         help="do not echo input lines in a piped session")
-    args = parser.parse_args(argv)
+    return run_main(parser, _run, argv)
+
+
+def _run(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty()
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty()
                                        and "NO_COLOR" not in os.environ)
@@ -520,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
                          exitmsg="")
     else:
         sys.stdout.write(run_session(sys.stdin, console, echo=not args.quiet))
-    return 1 if console.blocked or console.failed else 0
+    return EXIT_PARTIAL if console.blocked or console.failed else EXIT_OK
 
 
 # ------------------------------------------------------------------ exercise checks

@@ -12,9 +12,9 @@ walk the tree (chapter 2), a thread pool hashes files in parallel (chapter 3),
     python -m stdlib_book.inventory diff --db FILE [OLD NEW]
     python -m stdlib_book.inventory report --db FILE [--snapshot ID] [--json]
 
-Exit codes, as diff(1) uses them: 0 success (``diff``: no changes), 1
-``scan``: some files could not be read, ``diff``: the snapshots differ, 2 bad
-usage or a file that is not an inventory database (which is left untouched).
+Exit codes: the package's contract (:mod:`stdlib_book.cli`), with ``diff``
+using 1 as diff(1) does (see ``EXIT_CODES``). A file that is not an inventory
+database is a usage error (2) and is left untouched.
 """
 
 from __future__ import annotations
@@ -33,10 +33,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from .cli import positive_int
+from .cli import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    Failed,
+    UsageError,
+    add_command,
+    positive_int,
+    program_parser,
+    run_main,
+)
 from .selfcheck import Checker, Feedback, run_checks
 
-EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
+#: What this program means by the contract's codes 1 and 3.
+EXIT_CODES = {1: "done, but some files could not be read (scan, listed), or the snapshots "
+                 "differ (diff, listed, as diff(1) uses 1)",
+              3: "failed: the database could not be written (scan saves nothing)"}
+EXIT_DIFFERENT = EXIT_PARTIAL
 #: Marks a database as ours (``PRAGMA application_id``), so that the program
 #: never writes tables into some other application's SQLite file.
 APPLICATION_ID = 0x5354_4C42  # "STLB"
@@ -66,18 +79,29 @@ class InventoryError(Exception):
 # -- scanning -------------------------------------------------------------------------
 
 
-def walk_files(root: Path, *, skip: Sequence[Path] = ()) -> list[str]:
+def walk_files(root: Path, *, skip: Sequence[Path] = (),
+               errors: list[str] | None = None) -> list[str]:
     """Relative POSIX paths of the regular files under ``root``, sorted.
 
     Symbolic links are not followed (a link cannot lead the walk out of the
     tree or round in a loop), and the paths in ``skip`` (the database itself,
-    when it lives inside the tree) are left out.
+    when it lives inside the tree) are left out. A folder that cannot be read
+    is added to ``errors`` (``"folder/: problem"``) and the walk goes on.
     """
     skipped = {os.path.realpath(p) for p in skip}
     found = []
     stack = [os.fspath(root)]
     while stack:
-        with os.scandir(stack.pop()) as entries:
+        folder = stack.pop()
+        try:
+            entries = os.scandir(folder)
+        except OSError as exc:
+            if errors is None:
+                raise
+            errors.append(f"{_text(Path(folder).relative_to(root).as_posix())}/: "
+                          f"{exc.strerror or exc}")
+            continue
+        with entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(entry.path)
@@ -119,8 +143,8 @@ def scan(root: str | Path, *, workers: int = 4, skip: Sequence[Path] = ()) -> Sc
         raise InventoryError(f"not a directory: {root}")
     if not isinstance(workers, int) or workers < 1:
         raise InventoryError(f"workers must be a whole number of at least 1, got {workers!r}")
-    paths = walk_files(root, skip=skip)
     result = Scan()
+    paths = walk_files(root, skip=skip, errors=result.errors)
 
     def one(rel: str) -> tuple[str, tuple[int, str] | str]:
         try:
@@ -131,10 +155,21 @@ def scan(root: str | Path, *, workers: int = 4, skip: Sequence[Path] = ()) -> Sc
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for rel, outcome in pool.map(one, paths):
             if isinstance(outcome, str):
-                result.errors.append(f"{rel}: {outcome}")
+                result.errors.append(f"{_text(rel)}: {outcome}")
             else:
-                result.entries[rel] = outcome
+                result.entries[_text(rel)] = outcome
+    result.errors.sort()
     return result
+
+
+def _text(path: str) -> str:
+    r"""``path`` as text SQLite can store: a name whose bytes are not UTF-8
+    (surrogates, PEP 383) gets each such byte written as ``\xNN``.
+
+    >>> _text("caf\udce9.txt"), _text("café.txt")
+    ('caf\\xe9.txt', 'café.txt')
+    """
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 # -- the database -------------------------------------------------------------------------
@@ -252,11 +287,11 @@ def report(conn: sqlite3.Connection, snapshot_id: int, *, top: int = 5) -> dict:
     suffixes = [{"suffix": s, "files": n, "bytes": b}
                 for s, n, b in conn.execute(suffix_sql, (snapshot_id, top))]
     dup_sql = """
-        SELECT sha256, size, group_concat(path, char(10)) FROM
+        SELECT sha256, size, group_concat(path, char(0)) FROM
             (SELECT * FROM entry WHERE snapshot = ? ORDER BY path)
         GROUP BY sha256, size HAVING count(*) > 1 ORDER BY size * (count(*) - 1) DESC, sha256
     """
-    duplicates = [{"bytes_each": size, "paths": paths.split("\n")}
+    duplicates = [{"bytes_each": size, "paths": paths.split("\0")}  # no name holds NUL
                   for _, size, paths in conn.execute(dup_sql, (snapshot_id,))]
     wasted = sum(d["bytes_each"] * (len(d["paths"]) - 1) for d in duplicates)
     return {"snapshot": snapshot_id, "sizes": stats, "largest_suffixes": suffixes,
@@ -284,22 +319,18 @@ def _format_report(data: dict) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m stdlib_book.inventory",
-        description="Snapshot a directory tree (sizes and SHA-256 of every file) into an "
-        "SQLite database, then list what changed and report sizes and duplicates.",
-        epilog="Exit codes: 0 success or no changes, 1 unreadable files (scan) or changes "
-        "(diff), 2 bad usage.",
-    )
+    parser = program_parser(
+        "inventory", "Snapshot a directory tree (sizes and SHA-256 of every file) into an "
+        "SQLite database, then list what changed and report sizes and duplicates.", EXIT_CODES)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p_scan = sub.add_parser("scan", help="take a new snapshot of a directory")
+    p_scan = add_command(sub, "scan", help="take a new snapshot of a directory")
     p_scan.add_argument("root", type=Path, help="the directory to snapshot")
     p_scan.add_argument("--workers", type=positive_int, default=4, metavar="N",
                         help="threads hashing files (default: %(default)s)")
-    p_diff = sub.add_parser("diff", help="list files added, removed and changed")
+    p_diff = add_command(sub, "diff", help="list files added, removed and changed")
     p_diff.add_argument("ids", type=positive_int, nargs="*", metavar="ID",
                         help="two snapshot ids (default: the last two)")
-    p_report = sub.add_parser("report", help="sizes, largest suffixes, duplicates")
+    p_report = add_command(sub, "report", help="sizes, largest suffixes, duplicates")
     p_report.add_argument("--snapshot", type=positive_int, metavar="ID",
                           help="which snapshot (default: the last)")
     p_report.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -343,14 +374,17 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_DIFFERENT if changes else EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _checked_run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except InventoryError as exc:
-        parser.exit(EXIT_USAGE, f"{parser.prog} {args.command}: error: {exc}\n")
-    return EXIT_USAGE  # not reached: parser.exit raises SystemExit
+        raise UsageError(str(exc)) from None
+    except sqlite3.Error as exc:  # read-only folder, disk full, locked: nothing saved
+        raise Failed(f"{args.db}: {exc}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_main(build_parser(), _checked_run, argv)
 
 
 # -- exercise checks --------------------------------------------------------------------------

@@ -17,8 +17,7 @@ measures it). Lines it cannot parse are counted and reported, never fatal.
     python -m stdlib_book.loganalyser generate OUT.log --lines N [--seed S]
     python -m stdlib_book.loganalyser analyse LOG [--out DIR] [--top N] [--force]
 
-Exit codes: 0 success, 1 the report was made but more than ``--max-bad`` of
-the lines were malformed, 2 bad usage (no such file, outputs in the way).
+Exit codes: the package's contract (:mod:`stdlib_book.cli`); see ``EXIT_CODES``.
 """
 
 from __future__ import annotations
@@ -32,15 +31,21 @@ import math
 import random
 import re
 import sys
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from stdlib_book.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, UsageError, program_parser, run_main
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
 
-EXIT_OK, EXIT_TOO_MANY_BAD, EXIT_USAGE = 0, 1, 2
+#: What this program means by the contract's codes 1 and 3.
+EXIT_CODES = {1: "done, but more than --max-bad of the lines were malformed, the log "
+                 "ended early (a truncated .gz), or the plot was skipped (no matplotlib)",
+              3: "failed: not one line of the log could be read"}
+EXIT_TOO_MANY_BAD = EXIT_PARTIAL
 
 LINE = re.compile(
     r'(?P<client>\S+) \S+ \S+ \[(?P<time>\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2}) [+-]\d{4}\] '
@@ -117,6 +122,8 @@ class Analysis:
     clients: Counter[str] = field(default_factory=Counter)
     hours: Counter[str] = field(default_factory=Counter)
     minutes: Counter[str] = field(default_factory=Counter)  # "dd/Mon/yyyy:HH:MM"
+    #: Why reading stopped before the end of the log (a truncated .gz), or None.
+    read_error: str | None = None
     minute_errors: Counter[str] = field(default_factory=Counter)
     latency: defaultdict[str, LatencyHistogram] = field(
         default_factory=lambda: defaultdict(LatencyHistogram))
@@ -222,8 +229,21 @@ def open_log(path: str | Path) -> TextIO:
 
 
 def analyse_file(path: str | Path, **kwargs) -> Analysis:
+    """:func:`analyse` over a log file. A file that stops being readable
+    part-way (a ``.gz`` cut short by a full disk or an interrupted copy)
+    keeps what was read; ``read_error`` says why it stopped."""
+    problems: list[str] = []
     with open_log(path) as f:
-        return analyse(f, **kwargs)
+        a = analyse(_until_unreadable(f, problems), **kwargs)
+    a.read_error = problems[0] if problems else None
+    return a
+
+
+def _until_unreadable(lines: Iterable[str], problems: list[str]) -> Iterable[str]:
+    try:
+        yield from lines
+    except (EOFError, OSError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        problems.append(str(exc) or type(exc).__name__)
 
 
 # -- a deterministic log generator ---------------------------------------------------
@@ -465,12 +485,9 @@ def _fraction(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m stdlib_book.loganalyser",
-        description="Analyse a Combined Log Format access log (with the response time, "
-        "Apache's %%D, appended) in one streaming pass, or generate a sample log.",
-        epilog="Exit codes: 0 success, 1 too many malformed lines, 2 bad usage.",
-    )
+    parser = program_parser(
+        "loganalyser", "Analyse a Combined Log Format access log (with the response time, "
+        "Apache's %%D, appended) in one streaming pass, or generate a sample log.", EXIT_CODES)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     an = sub.add_parser("analyse", help="report on a log",
                         description="Report on LOG ('-' for standard input; .gz is read "
@@ -494,40 +511,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
     if args.command == "generate":
         if args.out.exists() and not args.force:
-            parser.error(f"output exists (use --force to replace it): {args.out}")
+            raise UsageError(f"output exists (use --force to replace it): {args.out}")
         generate_log(args.out, args.lines, seed=args.seed)
         print(f"wrote {args.lines:,} lines to {args.out}")
         return EXIT_OK
     if args.log != "-" and not Path(args.log).is_file():
-        parser.error(f"no such log file: {args.log}")
+        raise UsageError(f"no such log file: {args.log}")
     if args.out is not None:
         if args.out.exists() and not args.out.is_dir():
-            parser.error(f"--out is not a directory: {args.out}")
+            raise UsageError(f"--out is not a directory: {args.out}")
         clash = [n for n in OUTPUT_FILES if (args.out / n).exists()]
         if clash and not args.force:
-            parser.error(f"output files exist in {args.out} (use --force): {', '.join(clash)}")
-    try:
-        a = analyse_file(args.log, time_unit=args.time_unit)
-    except (OSError, EOFError) as exc:  # unreadable, or a corrupt .gz
-        parser.error(f"cannot read {args.log}: {exc}")
+            raise UsageError(f"output files exist in {args.out} (use --force): "
+                             f"{', '.join(clash)}")
+    a = analyse_file(args.log, time_unit=args.time_unit)
+    if a.read_error is not None and not a.lines:
+        print(f"loganalyser: cannot read {args.log}: {a.read_error}", file=sys.stderr)
+        return EXIT_FAILED
+    status = EXIT_OK
     print(text_report(a, top=args.top))
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-        written = write_csvs(a, args.out)
-        per_minute_figure(a).savefig(args.out / "per-minute.png", dpi=80)
-        print(f"\nwrote {', '.join(p.name for p in written)}, per-minute.png to {args.out}")
+        written = [p.name for p in write_csvs(a, args.out)]
+        try:
+            per_minute_figure(a).savefig(args.out / "per-minute.png", dpi=80)
+            written.append("per-minute.png")
+        except ImportError as exc:  # matplotlib is optional: the tables are the report
+            print(f"loganalyser: per-minute.png not written ({exc.name or 'matplotlib'} "
+                  "is not installed)", file=sys.stderr)
+            status = EXIT_PARTIAL
+        print(f"\nwrote {', '.join(written)} to {args.out}")
+    if a.read_error is not None:
+        print(f"loganalyser: {args.log} ends early after line {a.lines:,} ({a.read_error}); "
+              "the report covers the lines before it", file=sys.stderr)
+        status = EXIT_PARTIAL
     if a.malformed:
         print(f"loganalyser: {a.malformed:,} malformed line(s) skipped, for example:",
               file=sys.stderr)
         for number, text in a.malformed_examples:
             print(f"  line {number}: {text!r}", file=sys.stderr)
     bad_share = a.malformed / a.lines if a.lines else 0.0
-    return EXIT_TOO_MANY_BAD if bad_share > args.max_bad else EXIT_OK
+    return EXIT_TOO_MANY_BAD if bad_share > args.max_bad else status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_main(build_parser(), _run, argv)
 
 
 # -- exercise check ------------------------------------------------------------------

@@ -14,8 +14,7 @@ one is built around four promises (chapter 9):
     python -m stdlib_book.organiser organise PATH [--by type|date] [--apply] [--log FILE]
     python -m stdlib_book.organiser undo LOG [--apply]
 
-Exit codes: 0 success, 1 some files were skipped (the rest were handled),
-2 bad usage (no such directory, a log that already exists, ...).
+Exit codes: the package's contract (:mod:`stdlib_book.cli`); see ``EXIT_CODES``.
 """
 
 from __future__ import annotations
@@ -26,15 +25,26 @@ import errno
 import json
 import os
 import sys
-import tempfile  # noqa: F401 - used by the doctests
+import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from stdlib_book.cli import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    UsageError,
+    program_parser,
+    run_main,
+    shell_command,
+)
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+#: What this program means by the contract's codes 1 and 3.
+EXIT_CODES = {1: "done, but some files were skipped or not put back (listed)",
+              3: "failed: the undo log could not be written, nothing moved"}
+NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
 DEFAULT_LOG = ".organiser-log.json"
 LOG_FORMAT = 1
 
@@ -82,10 +92,16 @@ def date_folder(mtime: float) -> str:
 def unique_name(name: str, taken: set[str]) -> str:
     """``name`` if it is not in ``taken``, else the first free ``stem (n)suffix``.
 
+    A name already at the file system's limit (255 bytes) would not fit with
+    `` (1)`` added, so the stem is shortened until the new name fits.
+
     >>> unique_name("a.txt", set()), unique_name("a.txt", {"a.txt", "a (1).txt"})
     ('a.txt', 'a (2).txt')
     >>> unique_name("archive.tar.gz", {"archive.tar.gz"})
     'archive (1).tar.gz'
+    >>> long = "é" * 125 + ".txt"  # 254 bytes in UTF-8
+    >>> new = unique_name(long, {long}); new[-10:], len(os.fsencode(new))
+    ('éé (1).txt', 254)
     """
     if name not in taken:
         return name
@@ -95,9 +111,16 @@ def unique_name(name: str, taken: set[str]) -> str:
             suffix = name[-len(double):]
     stem = name[: len(name) - len(suffix)]
     n = 1
-    while f"{stem} ({n}){suffix}" in taken:
+    while _fit(stem, f" ({n}){suffix}") in taken:
         n += 1
-    return f"{stem} ({n}){suffix}"
+    return _fit(stem, f" ({n}){suffix}")
+
+
+def _fit(stem: str, tail: str) -> str:
+    """``stem + tail``, the stem cut (never inside a character) to fit NAME_MAX bytes."""
+    while stem and len(os.fsencode(stem + tail)) > NAME_MAX:
+        stem = stem[:-1]
+    return stem + tail
 
 
 @dataclass(frozen=True)
@@ -120,9 +143,15 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def _walk_files(root: Path, recursive: bool, skipped: list[str]) -> Iterable[Path]:
-    """Regular files under ``root`` (sorted, hidden ones left out); links are
-    reported in ``skipped`` and never followed."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    """Regular files under ``root`` (sorted, hidden ones left out); links,
+    special files and unreadable folders are reported in ``skipped``, and
+    links are never followed."""
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename).relative_to(root).as_posix() if exc.filename else "?"
+        skipped.append(f"{where}/: {exc.strerror or exc}")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
         here = Path(dirpath)
         for d in sorted(dirnames):
             if not d.startswith(".") and (here / d).is_symlink():
@@ -136,6 +165,8 @@ def _walk_files(root: Path, recursive: bool, skipped: list[str]) -> Iterable[Pat
                 skipped.append(f"{path.relative_to(root).as_posix()}: symbolic link")
             elif path.is_file():
                 yield path
+            elif path.exists():
+                skipped.append(f"{path.relative_to(root).as_posix()}: not a regular file")
 
 
 def make_plan(root: str | Path, *, by: str = "type", recursive: bool = False) -> Plan:
@@ -156,7 +187,11 @@ def make_plan(root: str | Path, *, by: str = "type", recursive: bool = False) ->
     made: set[str] = set()
     for path in list(_walk_files(root, recursive, plan.skipped)):
         rel = path.relative_to(root)
-        folder = category_for(path.name) if by == "type" else date_folder(path.stat().st_mtime)
+        try:
+            folder = category_for(path.name) if by == "type" else date_folder(path.stat().st_mtime)
+        except OSError as exc:  # vanished since the walk saw it
+            plan.skipped.append(f"{rel.as_posix()}: {exc.strerror or exc}")
+            continue
         if rel.parent.as_posix() == folder:
             continue  # already where it belongs
         target_dir = root / folder
@@ -171,7 +206,12 @@ def make_plan(root: str | Path, *, by: str = "type", recursive: bool = False) ->
                                 "inside the target")
             continue
         if folder not in claimed:
-            claimed[folder] = set(os.listdir(target_dir)) if target_dir.is_dir() else set()
+            try:
+                claimed[folder] = set(os.listdir(target_dir)) if target_dir.is_dir() else set()
+            except OSError as exc:  # an unreadable folder: its free names are unknown
+                plan.skipped.append(f"{rel.as_posix()}: destination {folder}/: "
+                                    f"{exc.strerror or exc}")
+                continue
             parts = PurePosixPath(folder).parts
             for i in range(1, len(parts) + 1):
                 sub = "/".join(parts[:i])
@@ -207,12 +247,20 @@ def move_no_replace(source: Path, destination: Path) -> None:
 
 
 def _write_json_atomically(path: Path, data: object) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "x", encoding="utf-8") as f:
-        json.dump(data, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    """Write ``data`` to ``path`` whole or not at all: a fresh temporary file
+    (so a stale one left by a crash is never in the way), flushed to disk, then
+    renamed; the temporary file is removed on any failure, Ctrl-C included."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with open(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 @dataclass
@@ -226,7 +274,9 @@ def apply_plan(root: str | Path, plan: Plan, log: str | Path) -> Outcome:
 
     The log is written (and flushed to disk) *before* the first move, so even
     a run that crashes half-way can be undone: undo skips moves that did not
-    happen. An existing log is never overwritten.
+    happen. A move that fails (the file vanished, a folder is read-only) is
+    reported and taken out of the log at the end. An existing log, another
+    run's, is never overwritten.
     """
     root = Path(root).resolve()
     log = Path(log)
@@ -237,13 +287,21 @@ def apply_plan(root: str | Path, plan: Plan, log: str | Path) -> Outcome:
     _write_json_atomically(log, record)
     outcome = Outcome()
     for sub in plan.new_dirs:
-        (root / sub).mkdir(exist_ok=True)
+        try:
+            (root / sub).mkdir(exist_ok=True)
+        except OSError as exc:  # the moves into it fail one by one and are reported
+            outcome.problems.append(f"{sub}/: cannot create ({exc.strerror or exc})")
+    failed = []
     for m in plan.moves:
         try:
             move_no_replace(root / m.source, root / m.destination)
             outcome.done += 1
         except OSError as exc:
+            failed.append(m)
             outcome.problems.append(f"{m.source}: {exc.strerror or exc}")
+    if failed:  # the log keeps only moves that happened, so undo has nothing false to report
+        record["moves"] = [[m.source, m.destination] for m in plan.moves if m not in failed]
+        _write_json_atomically(log, record)
     return outcome
 
 
@@ -284,6 +342,13 @@ def undo(log: str | Path, *, dry_run: bool = False) -> Outcome:
         src, dst = root / source, root / destination
         if src.exists() and not dst.exists():
             continue  # this move never happened (an interrupted run)
+        if _same_file(src, dst):  # interrupted between link and unlink: one file, two names
+            if dry_run:
+                print(f"would remove the second name {destination} of {source}")
+            else:
+                dst.unlink()
+            outcome.done += 1
+            continue
         if not dst.is_file() or dst.is_symlink():
             outcome.problems.append(f"{destination}: missing, cannot put back {source}")
             continue
@@ -307,6 +372,13 @@ def undo(log: str | Path, *, dry_run: bool = False) -> Outcome:
         if not outcome.problems:
             Path(log).unlink()
     return outcome
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return not a.is_symlink() and not b.is_symlink() and os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def make_messy_folder(root: str | Path, n_files: int = 60, *, seed: int = 0) -> list[str]:
@@ -348,12 +420,10 @@ def make_messy_folder(root: str | Path, n_files: int = 60, *, seed: int = 0) -> 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m stdlib_book.organiser",
-        description="Sort files into folders by type or by date. Dry run unless --apply; "
-        "never overwrites; every applied run can be undone from its log.",
-        epilog="Exit codes: 0 success, 1 some files skipped, 2 bad usage.",
-    )
+    parser = program_parser(
+        "organiser",
+        "Sort files into folders by type or by date. Dry run unless --apply; "
+        "never overwrites; every applied run can be undone from its log.", EXIT_CODES)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     org = sub.add_parser("organise", help="sort the files in a directory",
                          description="Sort the files in PATH into folders.")
@@ -386,9 +456,16 @@ def _report(outcome: Outcome, skipped: list[str]) -> int:
     return EXIT_PARTIAL if skipped or outcome.problems else EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def undo_command(log: Path) -> str:
+    """The command that undoes a run, safe to paste into a shell.
+
+    >>> print(undo_command(Path("my folder/log.json")))
+    python -m stdlib_book.organiser undo 'my folder/log.json' --apply
+    """
+    return shell_command("python", "-m", "stdlib_book.organiser", "undo", log, "--apply")
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "undo":
             outcome = undo(args.log, dry_run=not args.apply)
@@ -396,7 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{verb} {outcome.done} file(s)")
             return _report(outcome, [])
         if not args.path.is_dir():
-            parser.error(f"not a directory: {args.path}")
+            raise UsageError(f"not a directory: {args.path}")
         plan = make_plan(args.path, by=args.by, recursive=args.recursive)
         if not args.apply:
             for m in plan.moves:
@@ -405,13 +482,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "(use --apply)")
             return _report(Outcome(), plan.skipped)
         log = args.log or args.path / DEFAULT_LOG
-        outcome = apply_plan(args.path, plan, log)
-        print(f"moved {outcome.done} file(s); undo with: "
-              f"python -m stdlib_book.organiser undo {log} --apply")
+        try:
+            outcome = apply_plan(args.path, plan, log)
+        except KeyboardInterrupt:
+            if log.exists():
+                print(f"organiser: stopped part-way; undo with: {undo_command(log)}",
+                      file=sys.stderr)
+            raise
+        print(f"moved {outcome.done} file(s); undo with: {undo_command(log)}")
         return _report(outcome, plan.skipped)
     except OrganiserError as exc:
-        parser.error(str(exc))
-    return EXIT_USAGE  # not reached: parser.error exits
+        raise UsageError(str(exc)) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_main(build_parser(), _run, argv)
 
 
 # -- exercise check ----------------------------------------------------------------

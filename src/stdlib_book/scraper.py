@@ -19,14 +19,13 @@ design, and any page it cannot decode or parse is reported, not fatal.
 
     python -m stdlib_book.scraper URL [--max-pages N] [--workers N] [--delay S] [--json]
 
-Exit codes: 0 no broken links, 1 broken links or failed pages found (the
-report lists them), 2 bad usage (not an http(s) URL, robots.txt forbids the
-start page, ...).
+Exit codes: the package's contract (:mod:`stdlib_book.cli`); see ``EXIT_CODES``.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import random
 import sys
@@ -42,10 +41,18 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from stdlib_book.cli import EXIT_OK, EXIT_PARTIAL, Failed, UsageError, program_parser, run_main
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
 from stdlib_book.servers import QuietHandler
 
-EXIT_OK, EXIT_BROKEN, EXIT_USAGE = 0, 1, 2
+#: What this program means by the contract's codes 1 and 3.
+EXIT_CODES = {1: "done, but broken links or failed pages were found (listed)",
+              3: "failed: nothing crawled (the start page failed, or robots.txt forbids "
+                 "it or could not be read)"}
+EXIT_BROKEN = EXIT_PARTIAL
+#: What a peer that does not speak HTTP properly makes urllib raise besides
+#: ``OSError``: a bad status line, a body shorter than its Content-Length.
+PEER_ERRORS = (urllib.error.URLError, OSError, http.client.HTTPException)
 USER_AGENT = "stdlib-book-scraper/1.0"
 MAX_BYTES = 2_000_000
 
@@ -229,6 +236,17 @@ class Crawl:
                 if not p.error and p.final_url != u}
 
 
+def _read_whole(response) -> bytes:
+    """The body, at most MAX_BYTES. ``read(n)`` returns a short body quietly
+    when the peer closes before its Content-Length; that is an error here
+    (``IncompleteRead``), not a page or a robots.txt cut in half."""
+    body = response.read(MAX_BYTES)
+    missing = getattr(response, "length", None)  # bytes still owed by Content-Length
+    if missing and len(body) < MAX_BYTES:
+        raise http.client.IncompleteRead(body, missing)
+    return body
+
+
 class Crawler:
     """Crawl one host breadth first with a pool of threads.
 
@@ -268,13 +286,15 @@ class Crawler:
         and rate limit, which ``RobotFileParser.read`` would not use) and apply
         RFC 9309 §2.3.1: follow up to five redirects, to any host; 401/403
         forbid everything (as ``read`` does), other 4xx allow everything
-        ("unavailable"); 5xx and network errors forbid everything
+        ("unavailable"); 5xx, network errors, an answer that is not HTTP and
+        a body cut short of its Content-Length forbid everything
         ("unreachable"). :attr:`robots_note` says which case applied."""
         rp = urllib.robotparser.RobotFileParser(urllib.parse.urljoin(self.start, "/robots.txt"))
         request = urllib.request.Request(rp.url, headers={"User-Agent": self.user_agent})  # noqa: S310
         try:
             with self.robots_opener.open(request, timeout=self.timeout) as response:
-                rp.parse(response.read(MAX_BYTES).decode("utf-8", "replace").splitlines())
+                body = _read_whole(response)
+                rp.parse(body.decode("utf-8", "replace").splitlines())
                 final = response.url
             self.robots_note = "read" + ("" if final == rp.url else f" (redirected to {final})")
         except urllib.error.HTTPError as exc:
@@ -288,7 +308,7 @@ class Crawler:
             else:  # 4xx, or more than five redirects: "unavailable"
                 rp.allow_all = True
                 self.robots_note = f"unavailable (HTTP {exc.code}): everything allowed"
-        except (urllib.error.URLError, OSError) as exc:
+        except PEER_ERRORS as exc:
             rp.disallow_all = True
             reason = getattr(exc, "reason", exc)
             self.robots_note = f"unreachable ({reason}): nothing allowed"
@@ -302,7 +322,7 @@ class Crawler:
         try:
             with self._open(url) as response:
                 final = normalise(response.url)
-                body = response.read(MAX_BYTES)
+                body = _read_whole(response)
                 ctype = response.headers.get_content_type()
                 charset = response.headers.get_content_charset() or "utf-8"
                 status = response.status
@@ -313,6 +333,8 @@ class Crawler:
                 target = exc.headers.get("Location", "?")
                 reason = f"redirect refused or looping, to {target}"
             return Page(url, exc.code, url, error=f"HTTP {exc.code}: {reason}")
+        except http.client.HTTPException as exc:  # not HTTP, or a body cut short
+            return Page(url, None, url, error=f"bad HTTP response: {exc!r}")
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             return Page(url, None, url, error=f"{type(exc).__name__}: {reason}")
@@ -497,12 +519,9 @@ def _positive(kind: type) -> Callable[[str], float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m stdlib_book.scraper",
-        description="Crawl one website politely (robots.txt, rate limit, same host only) "
-        "and report its pages, redirects and broken links. Read-only.",
-        epilog="Exit codes: 0 no broken links, 1 broken links found, 2 bad usage.",
-    )
+    parser = program_parser(
+        "scraper", "Crawl one website politely (robots.txt, rate limit, same host only) "
+        "and report its pages, redirects and broken links. Read-only.", EXIT_CODES)
     parser.add_argument("url", help="start URL (http or https)")
     parser.add_argument("--max-pages", type=_positive(int), default=200, metavar="N",
                         help="stop after N pages (%(default)s)")
@@ -519,17 +538,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
     try:
         c = crawl(args.url, max_pages=args.max_pages, workers=args.workers, delay=args.delay,
                   timeout=args.timeout, obey_robots=not args.ignore_robots)
     except ValueError as exc:
-        parser.error(str(exc))
+        raise UsageError(str(exc)) from None
     if not c.pages and c.robots_blocked:
-        parser.error(f"robots.txt does not allow fetching {c.start} "
-                     f"(robots.txt {c.robots_note})")
+        raise Failed(f"robots.txt does not allow fetching {c.start} "
+                     f"(robots.txt {c.robots_note}); nothing crawled")
+    first = c.pages.get(c.start)
+    if first is not None and first.error:
+        raise Failed(f"{c.start}: {first.error}; nothing crawled")
     if args.json:
         print(json.dumps({
             "pages": {u: {"status": p.status, "title": p.title, "error": p.error}
@@ -540,6 +560,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(report(c))
     return EXIT_BROKEN if c.broken else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_main(build_parser(), _run, argv)
 
 
 # -- exercise check ----------------------------------------------------------------------

@@ -6,9 +6,9 @@ script can act on. It only reads; it never changes the tree.
 
     python -m stdlib_book.treesummary PATH [--by suffix|top] [--top N] [--json]
 
-Exit codes: 0 success, 1 some entries could not be read (the summary still
-covers the rest), 2 bad usage (argparse's convention), such as a path that is
-not a directory.
+Exit codes: the package's contract (:mod:`stdlib_book.cli`): 0 done, 1 some
+entries could not be read (the summary still covers the rest), 2 bad usage,
+such as a path that is not a directory.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cli import positive_int
+from .cli import EXIT_OK, EXIT_PARTIAL, UsageError, positive_int, program_parser, run_main
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+#: What this program means by the contract's code 1 (3 keeps its general meaning).
+EXIT_CODES = {1: "done, but some entries could not be read (listed)"}
 
 
 @dataclass
@@ -69,12 +70,9 @@ def summarise(root: Path, *, by: str = "suffix", include_hidden: bool = False) -
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m stdlib_book.treesummary",
-        description="Summarise the files under a directory: how many, and how many bytes, "
-        "of each kind. Read-only: nothing in the tree is changed.",
-        epilog="Exit codes: 0 success, 1 some entries could not be read, 2 bad usage.",
-    )
+    parser = program_parser(
+        "treesummary", "Summarise the files under a directory: how many, and how many "
+        "bytes, of each kind. Read-only: nothing in the tree is changed.", EXIT_CODES)
     parser.add_argument("path", type=Path, help="the directory to summarise")
     parser.add_argument(
         "--by",
@@ -103,13 +101,15 @@ def _table(summary: Summary, top: int) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    return run_main(build_parser(), _run, argv)
+
+
+def _run(args: argparse.Namespace) -> int:
     root: Path = args.path
     if not root.exists():
-        parser.error(f"path does not exist: {root}")
+        raise UsageError(f"path does not exist: {root}")
     if not root.is_dir():
-        parser.error(f"path is not a directory: {root}")
+        raise UsageError(f"path is not a directory: {root}")
     summary = summarise(root, by=args.by, include_hidden=args.hidden)
     if args.json:
         groups = sorted(summary.sizes, key=lambda k: (-summary.sizes[k], k))[: args.top]

@@ -88,10 +88,8 @@ def test_solutions_are_collapsed_in_jupyterlab_too(path):
     assert not open_cells, f"cells {open_cells} are hidden in the book but open in JupyterLab"
 
 
-# Chapters 4 to 7 get their tags in the branch of issue 15; remove them from this set
-# when it is merged (the strict xfail then fails, as a reminder).
-SHOW_SOURCE_PENDING = {"04-data-handling.ipynb", "05-networking.ipynb", "06-security.ipynb",
-                       "07-statistics.ipynb"}
+# Notebooks still to be tagged (a strict xfail fails once they are: empty the set then).
+SHOW_SOURCE_PENDING: set[str] = set()
 
 
 @pytest.mark.parametrize("path", [
@@ -113,7 +111,7 @@ def test_show_source_calls_hide_their_input(path):
 
 # Stored before store_outputs merged streams, in other branches; `make outputs` fixes
 # them (the strict xfail then fails, as a reminder to empty this set).
-SPLIT_LINE_PENDING = {"01-introduction.ipynb", "05-networking.ipynb", "07-statistics.ipynb"}
+SPLIT_LINE_PENDING = {"01-introduction.ipynb"}
 
 
 @pytest.mark.parametrize("path", [

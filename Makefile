@@ -40,7 +40,7 @@ CHROOT_PACKAGES := make ca-certificates $(foreach v,$(PYTHONS),python$(v) python
 
 .PHONY: help venv binder-env chromium book serve test checks lint unit nbval notebooks \
         notebooks-clean test-one-cpu test-pythons pythons-chroot book-strict browser \
-        pdf pdf-check outputs reference bench clean lab jupyterlab
+        pdf pdf-check outputs reference bench clean lab jupyterlab links
 
 help:
 	@echo "make book          build the HTML book into _build/html"
@@ -53,6 +53,7 @@ help:
 	@echo "make pdf           the whole book as one PDF: _build/pdf/book.pdf"
 	@echo "make outputs       re-execute every notebook and store its outputs"
 	@echo "make reference     regenerate book/modules.md from the package data and the notebooks"
+	@echo "make links         write the notebooks' references to other pages as links to the book"
 	@echo "make bench         measure the speed goals (wall clock; not part of make test)"
 
 venv: $(STAMP)
@@ -193,6 +194,13 @@ outputs: $(STAMP)
 
 reference: $(STAMP)
 	$(BIN)/python tools/gen_modref.py
+
+# Cross-page {term}, {doc} and {ref} in the notebooks written as links to the
+# rendered book, so that they work in JupyterLab (tools/book_links.py; it reads
+# the built book's objects.inv). Running it again changes nothing.
+links: $(STAMP)
+	@test -f _build/html/objects.inv || $(MAKE) --no-print-directory book
+	$(BIN)/python tools/book_links.py --write notebooks/*.ipynb
 
 # Speed goals, measured against the clock: noisy on a busy machine, so kept out of `make test`.
 bench: $(STAMP)

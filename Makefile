@@ -64,13 +64,18 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# As Binder builds it: a new environment from requirements.txt, plus a kernel.
+# As Binder builds it: a new environment from binder/requirements.txt (which is
+# requirements.txt), installed from the repository's root, plus a kernel. The
+# package must stay an editable install, as on Binder (tests/test_binder.py).
 binder-env: $(BINDER)/.installed
-$(BINDER)/.installed: requirements.txt pyproject.toml
+$(BINDER)/.installed: requirements.txt binder/requirements.txt pyproject.toml
 	rm -rf $(BINDER)
 	$(PYTHON) -m venv $(BINDER)
 	$(BINDER)/bin/python -m pip install --quiet --upgrade pip
-	$(BINDER)/bin/python -m pip install --quiet -r requirements.txt
+	$(BINDER)/bin/python -m pip install --quiet -r binder/requirements.txt
+	cd / && $(CURDIR)/$(BINDER)/bin/python -c 'import pathlib, stdlib_book, sys; \
+	    src = pathlib.Path(stdlib_book.__file__).resolve().parent.parent; \
+	    sys.exit(None if src == pathlib.Path("$(CURDIR)/src") else f"not editable: {src}")'
 	$(BINDER)/bin/python -m ipykernel install --prefix $(CURDIR)/$(BINDER) --name $(KERNEL) \
 	    --display-name "Python 3 (requirements.txt only)" > /dev/null
 	touch $@

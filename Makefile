@@ -40,7 +40,7 @@ CHROOT_PACKAGES := make ca-certificates $(foreach v,$(PYTHONS),python$(v) python
 
 .PHONY: help venv binder-env chromium book serve test checks lint unit nbval notebooks \
         notebooks-clean test-one-cpu test-pythons pythons-chroot book-strict browser \
-        pdf pdf-check outputs reference bench clean lab jupyterlab links
+        pdf pdf-check outputs reference bench clean lab jupyterlab links reader-routes
 
 help:
 	@echo "make book          build the HTML book into _build/html"
@@ -186,6 +186,12 @@ lab: $(BINDER)/.installed
 # see tests/browser/test_notebooks_in_jupyterlab.py); screenshots in _build/screenshots.
 jupyterlab: $(STAMP) $(BINDER)/.installed $(CHROMIUM)
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/browser/test_notebooks_in_jupyterlab.py
+
+# The how-to page's two routes to JupyterLab (with make, without), run as printed
+# in a fresh clone of this repository's HEAD, each building its environment
+# from the package registry (tests/test_reader_routes.py; several minutes).
+reader-routes: $(STAMP)
+	$(BIN)/python -m pytest -m slow tests/test_reader_routes.py
 
 pdf: $(STAMP) $(CHROMIUM)
 	@test -f _build/html/index.html || $(MAKE) book-strict

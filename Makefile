@@ -47,9 +47,11 @@ help:
 	@echo "make serve         serve the built book on http://127.0.0.1:8000"
 	@echo "make test          every check: lint, unit tests and doctests, every notebook run"
 	@echo "                   twice and compared (on one CPU), the parallel chapters again on"
-	@echo "                   every CPU, strict build, browser, PDF"
+	@echo "                   every CPU, strict build, browser, PDF, every chapter run in JupyterLab"
 	@echo "make test-pythons  unit tests and nbval under Python $(PYTHONS) (Debian sid chroot, root)"
 	@echo "make lab           JupyterLab on the notebooks (127.0.0.1), in the environment Binder builds"
+	@echo "make jupyterlab    every chapter run in JupyterLab in headless Chromium (part of make test)"
+	@echo "make reader-routes the how-to page's routes to JupyterLab, run as printed (slow; not in make test)"
 	@echo "make pdf           the whole book as one PDF: _build/pdf/book.pdf"
 	@echo "make outputs       re-execute every notebook and store its outputs"
 	@echo "make reference     regenerate book/modules.md from the package data and the notebooks"
@@ -100,13 +102,14 @@ serve: book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
 # The notebooks (one CPU) and the other checks (another CPU) side by side, then
-# the chapters that measure parallelism again with every CPU, then the
-# statistics page rebuilt from this run and checked.
+# the chapters that measure parallelism again with every CPU, then every
+# chapter in JupyterLab beside the book's rebuild (Sphinx keeps one CPU busy;
+# nothing there measures speed), then the statistics page of this run checked.
 test: venv binder-env chromium
 	@mkdir -p _build
 	$(MAKE) --no-print-directory $(if $(PINNING),-j2 --output-sync=target) test-one-cpu checks
 	$(MAKE) --no-print-directory nbval NOTEBOOKS="$(PARALLEL_CHAPTERS)"
-	$(MAKE) --no-print-directory book-strict
+	$(MAKE) --no-print-directory $(if $(PINNING),-j2 --output-sync=target) book-strict jupyterlab
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q -m browser tests/browser/test_book_in_browser.py -k statistics
 	@echo "make test: every check passed."
 
@@ -182,10 +185,13 @@ browser: $(STAMP) $(CHROMIUM)
 lab: $(BINDER)/.installed
 	$(BINDER)/bin/jupyter lab --ip=127.0.0.1 notebooks/
 
-# Every chapter run in JupyterLab in headless Chromium (not yet part of make test:
-# see tests/browser/test_notebooks_in_jupyterlab.py); screenshots in _build/screenshots.
+# Every chapter run in JupyterLab (from the Binder-like environment) in headless
+# Chromium, as a reader runs it: tests/browser/test_notebooks_in_jupyterlab.py;
+# screenshots in _build/screenshots. Its time is printed on its own line.
 jupyterlab: $(STAMP) $(BINDER)/.installed $(CHROMIUM)
-	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/browser/test_notebooks_in_jupyterlab.py
+	@start=$$(date +%s); \
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/browser/test_notebooks_in_jupyterlab.py; \
+	status=$$?; echo "make jupyterlab: $$(( $$(date +%s) - start )) s"; exit $$status
 
 # The how-to page's two routes to JupyterLab (with make, without), run as printed
 # in a fresh clone of this repository's HEAD, each building its environment

@@ -183,7 +183,13 @@ CELLS = """() => {
       const view = cell.node.querySelector('.jp-MarkdownOutput, .myst');
       out.rendered = cell.rendered;
       out.text = view ? view.innerText : '';
-      out.boxes = cell.node.querySelectorAll('.myst-exercise, .myst-admonition').length;
+      // jupyterlab-myst draws an unknown (say, misspelt) directive as a red
+      // box too, titled '<name> - Unknown Directive': not a rendered directive.
+      const boxes = [...cell.node.querySelectorAll('.myst-exercise, .myst-admonition')];
+      out.unknown = boxes.map(b => (b.querySelector('summary, .myst-exercise-title, ' +
+                                                    '.myst-admonition-header') || b).textContent)
+                         .filter(title => title.includes('Unknown Directive'));
+      out.boxes = boxes.length - out.unknown.length;
       out.openSolutions = cell.node.querySelectorAll('details.myst-exercise[open]').length;
       out.solutions = cell.node.querySelectorAll('details.myst-exercise').length;
       out.math = cell.node.querySelectorAll('.katex, mjx-container').length;
@@ -269,6 +275,8 @@ def test_chapter_runs_and_reads_well_in_jupyterlab(lab_page, workdir, name):
             wanted = [d for d in DIRECTIVE.findall(source) if d not in NOT_BOXED]
             if not cell["rendered"]:
                 problems.append(f"{where}: markdown not rendered")
+            if cell["unknown"]:
+                problems.append(f"{where}: directive(s) drawn as unknown: {cell['unknown']}")
             if len(wanted) > cell["boxes"]:
                 problems.append(f"{where}: {len(wanted)} directive(s) {wanted} but "
                                 f"{cell['boxes']} box(es) rendered")

@@ -40,19 +40,22 @@ CHROOT_PACKAGES := make ca-certificates $(foreach v,$(PYTHONS),python$(v) python
 
 .PHONY: help venv binder-env chromium book serve test checks lint unit nbval notebooks \
         notebooks-clean test-one-cpu test-pythons pythons-chroot book-strict browser \
-        pdf pdf-check outputs reference bench clean lab jupyterlab
+        pdf pdf-check outputs reference bench clean lab jupyterlab links reader-routes
 
 help:
 	@echo "make book          build the HTML book into _build/html"
 	@echo "make serve         serve the built book on http://127.0.0.1:8000"
 	@echo "make test          every check: lint, unit tests and doctests, every notebook run"
 	@echo "                   twice and compared (on one CPU), the parallel chapters again on"
-	@echo "                   every CPU, strict build, browser, PDF"
+	@echo "                   every CPU, strict build, browser, PDF, every chapter run in JupyterLab"
 	@echo "make test-pythons  unit tests and nbval under Python $(PYTHONS) (Debian sid chroot, root)"
 	@echo "make lab           JupyterLab on the notebooks (127.0.0.1), in the environment Binder builds"
+	@echo "make jupyterlab    every chapter run in JupyterLab in headless Chromium (part of make test)"
+	@echo "make reader-routes the how-to page's routes to JupyterLab, run as printed (slow; not in make test)"
 	@echo "make pdf           the whole book as one PDF: _build/pdf/book.pdf"
 	@echo "make outputs       re-execute every notebook and store its outputs"
 	@echo "make reference     regenerate book/modules.md from the package data and the notebooks"
+	@echo "make links         write the notebooks' references to other pages as links to the book"
 	@echo "make bench         measure the speed goals (wall clock; not part of make test)"
 
 venv: $(STAMP)
@@ -63,13 +66,18 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# As Binder builds it: a new environment from requirements.txt, plus a kernel.
+# As Binder builds it: a new environment from binder/requirements.txt (which is
+# requirements.txt), installed from the repository's root, plus a kernel. The
+# package must stay an editable install, as on Binder (tests/test_binder.py).
 binder-env: $(BINDER)/.installed
-$(BINDER)/.installed: requirements.txt pyproject.toml
+$(BINDER)/.installed: requirements.txt binder/requirements.txt pyproject.toml
 	rm -rf $(BINDER)
 	$(PYTHON) -m venv $(BINDER)
 	$(BINDER)/bin/python -m pip install --quiet --upgrade pip
-	$(BINDER)/bin/python -m pip install --quiet -r requirements.txt
+	$(BINDER)/bin/python -m pip install --quiet -r binder/requirements.txt
+	cd / && $(CURDIR)/$(BINDER)/bin/python -c 'import pathlib, stdlib_book, sys; \
+	    src = pathlib.Path(stdlib_book.__file__).resolve().parent.parent; \
+	    sys.exit(None if src == pathlib.Path("$(CURDIR)/src") else f"not editable: {src}")'
 	$(BINDER)/bin/python -m ipykernel install --prefix $(CURDIR)/$(BINDER) --name $(KERNEL) \
 	    --display-name "Python 3 (requirements.txt only)" > /dev/null
 	touch $@
@@ -94,13 +102,14 @@ serve: book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
 # The notebooks (one CPU) and the other checks (another CPU) side by side, then
-# the chapters that measure parallelism again with every CPU, then the
-# statistics page rebuilt from this run and checked.
+# the chapters that measure parallelism again with every CPU, then every
+# chapter in JupyterLab beside the book's rebuild (Sphinx keeps one CPU busy;
+# nothing there measures speed), then the statistics page of this run checked.
 test: venv binder-env chromium
 	@mkdir -p _build
 	$(MAKE) --no-print-directory $(if $(PINNING),-j2 --output-sync=target) test-one-cpu checks
 	$(MAKE) --no-print-directory nbval NOTEBOOKS="$(PARALLEL_CHAPTERS)"
-	$(MAKE) --no-print-directory book-strict
+	$(MAKE) --no-print-directory $(if $(PINNING),-j2 --output-sync=target) book-strict jupyterlab
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q -m browser tests/browser/test_book_in_browser.py -k statistics
 	@echo "make test: every check passed."
 
@@ -176,10 +185,19 @@ browser: $(STAMP) $(CHROMIUM)
 lab: $(BINDER)/.installed
 	$(BINDER)/bin/jupyter lab --ip=127.0.0.1 notebooks/
 
-# Every chapter run in JupyterLab in headless Chromium (not yet part of make test:
-# see tests/browser/test_notebooks_in_jupyterlab.py); screenshots in _build/screenshots.
+# Every chapter run in JupyterLab (from the Binder-like environment) in headless
+# Chromium, as a reader runs it: tests/browser/test_notebooks_in_jupyterlab.py;
+# screenshots in _build/screenshots. Its time is printed on its own line.
 jupyterlab: $(STAMP) $(BINDER)/.installed $(CHROMIUM)
-	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/browser/test_notebooks_in_jupyterlab.py
+	@start=$$(date +%s); \
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/browser/test_notebooks_in_jupyterlab.py; \
+	status=$$?; echo "make jupyterlab: $$(( $$(date +%s) - start )) s"; exit $$status
+
+# The how-to page's two routes to JupyterLab (with make, without), run as printed
+# in a fresh clone of this repository's HEAD, each building its environment
+# from the package registry (tests/test_reader_routes.py; several minutes).
+reader-routes: $(STAMP)
+	$(BIN)/python -m pytest -m slow tests/test_reader_routes.py
 
 pdf: $(STAMP) $(CHROMIUM)
 	@test -f _build/html/index.html || $(MAKE) book-strict
@@ -193,6 +211,13 @@ outputs: $(STAMP)
 
 reference: $(STAMP)
 	$(BIN)/python tools/gen_modref.py
+
+# Cross-page {term}, {doc} and {ref} in the notebooks written as links to the
+# rendered book, so that they work in JupyterLab (tools/book_links.py; it reads
+# the built book's objects.inv). Running it again changes nothing.
+links: $(STAMP)
+	@test -f _build/html/objects.inv || $(MAKE) --no-print-directory book
+	$(BIN)/python tools/book_links.py --write notebooks/*.ipynb
 
 # Speed goals, measured against the clock: noisy on a busy machine, so kept out of `make test`.
 bench: $(STAMP)

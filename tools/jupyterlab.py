@@ -47,7 +47,7 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _group_members(pgid: int) -> list[int]:
+def group_members(pgid: int) -> list[int]:
     """Pids of the live (non-zombie) processes in process group pgid."""
     members = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -140,9 +140,9 @@ def running_lab(root: Path, *, env_extra: dict[str, str] | None = None, timeout:
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=10)
             deadline = time.monotonic() + 10
-            while _group_members(process.pid) and time.monotonic() < deadline:
+            while group_members(process.pid) and time.monotonic() < deadline:
                 time.sleep(0.2)
-            left = _group_members(process.pid)
+            left = group_members(process.pid)
             if left:
                 os.killpg(process.pid, signal.SIGKILL)
             log.close()

@@ -120,26 +120,51 @@ def lab_page(lab):
         seen.context.close()
 
 
+# Run All sends every code cell to the kernel at once; the command's promise
+# settles at the first error reply, even one from a cell tagged raises-exception
+# (JupyterLab then marks every cell not yet answered as idle although the kernel
+# still runs them). So the wait is for the kernel: every execute_request sent has
+# had its execute_reply (ok, error or aborted), and the kernel is idle.
 RUN_ALL = """async ([name, timeout]) => {
   const app = window.jupyterapp;
   const panel = await app.commands.execute('docmanager:open', {path: name, factory: 'Notebook'});
   await panel.context.ready;
   await panel.sessionContext.ready;
+  const kernel = panel.sessionContext.session.kernel;
   const statuses = [];
   panel.sessionContext.statusChanged.connect((_, status) => statuses.push(status));
+  const requests = new Set();
+  const replies = {};
+  kernel.anyMessage.connect((_, {msg, direction}) => {
+    if (direction === 'send' && msg.header.msg_type === 'execute_request') {
+      requests.add(msg.header.msg_id);
+    } else if (direction === 'recv' && msg.header.msg_type === 'execute_reply') {
+      replies[msg.parent_header.msg_id] = msg.content.status;
+    }
+  });
   const started = performance.now();
-  const finished = await app.commands.execute('notebook:run-all-cells');
-  const kernel = panel.sessionContext.session.kernel;
-  while (kernel.status !== 'idle' ||
-         panel.content.widgets.some(c => c.model.type === 'code' &&
-                                          c.model.executionState === 'running')) {
+  let finished;
+  try {
+    finished = await app.commands.execute('notebook:run-all-cells');
+  } catch (error) {
+    finished = String(error);
+  }
+  // JupyterLab sends no request for an empty code cell.
+  const code = panel.content.widgets.filter(
+    c => c.model.type === 'code' && c.model.sharedModel.getSource().trim()).length;
+  while (kernel.status !== 'idle' || requests.size < code ||
+         [...requests].some(id => !(id in replies))) {
     if (performance.now() - started > timeout) {
-      return {kernel: kernel.name, seconds: timeout / 1000, timedOut: true, finished, statuses};
+      return {kernel: kernel.name, seconds: timeout / 1000, timedOut: true, finished, statuses,
+              requests: requests.size, code};
     }
     await new Promise(r => setTimeout(r, 200));
   }
+  const counts = {};
+  for (const status of Object.values(replies)) counts[status] = (counts[status] || 0) + 1;
   return {kernel: kernel.name, seconds: (performance.now() - started) / 1000, timedOut: false,
-          finished, statuses: [...new Set(statuses)]};
+          finished, statuses: [...new Set(statuses)], requests: requests.size, code,
+          replies: counts};
 }"""
 
 CELLS = """() => {
@@ -158,7 +183,13 @@ CELLS = """() => {
       const view = cell.node.querySelector('.jp-MarkdownOutput, .myst');
       out.rendered = cell.rendered;
       out.text = view ? view.innerText : '';
-      out.boxes = cell.node.querySelectorAll('.myst-exercise, .myst-admonition').length;
+      // jupyterlab-myst draws an unknown (say, misspelt) directive as a red
+      // box too, titled '<name> - Unknown Directive': not a rendered directive.
+      const boxes = [...cell.node.querySelectorAll('.myst-exercise, .myst-admonition')];
+      out.unknown = boxes.map(b => (b.querySelector('summary, .myst-exercise-title, ' +
+                                                    '.myst-admonition-header') || b).textContent)
+                         .filter(title => title.includes('Unknown Directive'));
+      out.boxes = boxes.length - out.unknown.length;
       out.openSolutions = cell.node.querySelectorAll('details.myst-exercise[open]').length;
       out.solutions = cell.node.querySelectorAll('details.myst-exercise').length;
       out.math = cell.node.querySelectorAll('.katex, mjx-container').length;
@@ -244,6 +275,8 @@ def test_chapter_runs_and_reads_well_in_jupyterlab(lab_page, workdir, name):
             wanted = [d for d in DIRECTIVE.findall(source) if d not in NOT_BOXED]
             if not cell["rendered"]:
                 problems.append(f"{where}: markdown not rendered")
+            if cell["unknown"]:
+                problems.append(f"{where}: directive(s) drawn as unknown: {cell['unknown']}")
             if len(wanted) > cell["boxes"]:
                 problems.append(f"{where}: {len(wanted)} directive(s) {wanted} but "
                                 f"{cell['boxes']} box(es) rendered")
@@ -267,7 +300,7 @@ def test_chapter_runs_and_reads_well_in_jupyterlab(lab_page, workdir, name):
     problems += [f"console {line}" for line in dict.fromkeys(lab_page.console)]
     assert (workdir / name).read_bytes() == before, "Run All saved the notebook"
     assert shot.stat().st_size > 10_000
-    print(f"{name}: ran in {run['seconds']:.1f} s in JupyterLab")
+    print(f"{name}: ran in {run['seconds']:.1f} s in JupyterLab; replies {run.get('replies')}")
     assert not problems, f"{name} in JupyterLab:\n" + "\n".join(problems)
 
 

@@ -1,6 +1,7 @@
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -260,3 +261,58 @@ def test_stop_process_helpers_leaves_no_children():
     assert c.stop_process_helpers() == []  # nothing left to stop
     assert c.matmul_processes(a, b, workers=2, start_method="forkserver") == c.matmul(a, b)
     c.stop_process_helpers()
+
+
+def _children():
+    import psutil
+
+    return {p.pid for p in psutil.Process().children(recursive=True)}
+
+
+def _resource_tracker_pid():
+    from multiprocessing import resource_tracker
+
+    return getattr(resource_tracker._resource_tracker, "_pid", None)
+
+
+def test_local_dask_client_runs_executor_code_on_loopback_and_closes_everything():
+    ports_before, children_before = set(c.listening_ports()), _children()
+    with c.local_dask_client(workers=2) as client:
+        opened = set(c.listening_ports()) - ports_before
+        workers = _children() - children_before - {_resource_tracker_pid()}
+        results, seconds = c.executor_seconds(client.get_executor(pure=False), c.busy_sum,
+                                                [10, 0, 7], warm_up=[1])
+    assert results == [19, 0, c.busy_sum(7)]
+    assert seconds > 0
+    assert opened, "the scheduler and workers listen on some port"
+    assert {ip for ip, _ in opened} == {"127.0.0.1"}
+    assert len(workers) >= 2, "two worker processes (and their nannies) ran"
+    assert set(c.listening_ports()) <= ports_before
+    assert not (workers & _children()), "worker processes are left after the block"
+
+
+def test_local_dask_client_closes_when_the_block_fails():
+    ports_before, children_before = set(c.listening_ports()), _children()
+    with pytest.raises(ZeroDivisionError), c.local_dask_client(workers=1) as client:
+        client.submit(divmod, 1, 0).result()
+    assert set(c.listening_ports()) <= ports_before
+    assert _children() - children_before <= {_resource_tracker_pid()}
+
+
+def test_local_dask_client_rejects_zero_workers():
+    with pytest.raises(ValueError, match="at least 1"), c.local_dask_client(workers=0):
+        pass
+
+
+def test_executor_seconds_warms_up_then_times_the_whole_list():
+    calls = []
+
+    def record(x):
+        calls.append(x)
+        return x * 2
+
+    with ThreadPoolExecutor(1) as pool:
+        results, seconds = c.executor_seconds(pool, record, [1, 2, 3], warm_up=[9])
+    assert results == [2, 4, 6]
+    assert calls == [9, 1, 2, 3]
+    assert seconds >= 0

@@ -28,8 +28,32 @@ def test_every_walker_counts_every_file(tmp_path_factory, n, per_dir, fanout):
     assert files.count_files_walk(root) == n
     assert files.count_files_rglob(root) == n
     assert files.count_files_scandir(root) == n
+    assert files.count_files_threads(root, workers=3) == n
     dirs = [p for p in files.relative_listing(root) if p.endswith("/")]
     assert len(dirs) == info.directories
+
+
+def test_parallel_walk_skips_links_like_the_serial_scandir_walk(tmp_path):
+    root = tmp_path / "root"
+    files.make_tree(root, 50)
+    outside = tmp_path / "outside"
+    files.make_tree(outside, 30)
+    (root / "link-to-dir").symlink_to(outside, target_is_directory=True)
+    (root / "link-to-file").symlink_to(outside / "file000000.txt")
+    assert files.count_files_threads(root, workers=4) == files.count_files_scandir(root) == 50
+
+
+def test_parallel_walk_raises_what_the_serial_walk_raises(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        files.count_files_scandir(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError):
+        files.count_files_threads(tmp_path / "missing", workers=2)
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])
+def test_parallel_walk_rejects_bad_worker_counts(tmp_path, workers):
+    with pytest.raises(ValueError, match="workers"):
+        files.count_files_threads(tmp_path, workers=workers)
 
 
 @pytest.mark.parametrize("bad", [dict(n_files=-1), dict(n_files=1, files_per_dir=0)])

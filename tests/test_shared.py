@@ -267,3 +267,28 @@ def test_parallel_verdict_measures_again_before_answering_no():
                                    cpus=2, tries=3).startswith("yes")
     with pytest.raises(ValueError, match="workers"):
         timing.parallel_verdict(lambda: 2.0, workers=1, at_least=1.3, claim="c")
+
+
+
+def test_best_times_takes_turns_and_keeps_each_minimum():
+    from stdlib_book import timing
+
+    calls = []
+    fake = iter([0.0, 5.0, 5.0, 6.0, 6.0, 8.0, 8.0, 9.0])  # a: 5, b: 1, a: 2, b: 1
+    original = timing.time.perf_counter
+    timing.time.perf_counter = lambda: next(fake)
+    try:
+        best = timing.best_times({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
+                                 repeat=2)
+    finally:
+        timing.time.perf_counter = original
+    assert calls == ["a", "b", "a", "b"]
+    assert best == {"a": 2.0, "b": 1.0}
+
+
+@pytest.mark.parametrize("repeat", [0, -1])
+def test_best_times_rejects_no_repeats(repeat):
+    from stdlib_book import timing
+
+    with pytest.raises(ValueError, match="repeat"):
+        timing.best_times({"a": lambda: None}, repeat=repeat)

@@ -541,10 +541,62 @@ def run_all(executor: Executor, func: Callable[[Any], T], items: Sequence[Any]) 
     """``func`` over ``items`` on any :class:`concurrent.futures.Executor`.
 
     This is the point of the Executor interface: the same function runs on
-    threads, processes, or a dask cluster (``Client.get_executor()``).
+    threads, processes, subinterpreters (3.14) or a dask cluster
+    (``Client.get_executor()``).
     """
     futures = [executor.submit(func, item) for item in items]
     return [f.result() for f in futures]
+
+
+
+def executor_seconds(
+    executor: Executor, func: Callable[[Any], T], items: Sequence[Any],
+    *, warm_up: Sequence[Any] = (),
+) -> tuple[list[T], float]:
+    """Results of :func:`run_all` and the seconds it took.
+
+    ``func`` runs over ``warm_up`` first, untimed: give it a few cheap inputs
+    so that starting workers, and their importing this module, is not counted
+    as the cost of the work.
+    """
+    run_all(executor, func, warm_up)
+    start = time.perf_counter()
+    results = run_all(executor, func, items)
+    return results, time.perf_counter() - start
+
+
+@contextmanager
+def local_dask_client(workers: int = 2) -> Iterator[Any]:
+    """A ``dask.distributed`` client on a cluster of this machine, loopback only.
+
+    A scheduler and ``workers`` single-threaded worker processes, every one of
+    them bound to ``127.0.0.1``; no dashboard is served, and the internal HTTP
+    endpoint that each dask node opens for health checks is given no routes.
+    Client, workers and scheduler are all closed when the ``with`` block ends,
+    even if it fails. On a real cluster, ``Client("tcp://scheduler:8786")``
+    replaces all of this.
+
+    Its ``get_executor(pure=False)`` is a :class:`concurrent.futures.Executor`
+    that runs every call; by default dask treats functions as pure and hands
+    back a result it still holds for an identical call.
+    """
+    _check_workers(workers)
+    import dask
+    from dask.distributed import Client, LocalCluster
+
+    no_http_routes = {"distributed.scheduler.http.routes": [],
+                      "distributed.worker.http.routes": []}
+    with (
+        dask.config.set(no_http_routes),
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                     host=LOOPBACK_HOST, dashboard_address=None,
+                     worker_dashboard_address=None,
+                     scheduler_kwargs={"dashboard": False,
+                                       "dashboard_address": f"{LOOPBACK_HOST}:0"})
+        as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
 
 
 # -- shared state: a lost update and its fix ------------------------------------

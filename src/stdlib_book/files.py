@@ -17,7 +17,13 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,13 +109,51 @@ def count_files_scandir(root: str | Path) -> int:
     count = 0
     stack = [os.fspath(root)]
     while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                elif entry.is_file(follow_symlinks=False):
-                    count += 1
+        files, subdirectories = _scan_directory(stack.pop())
+        count += files
+        stack += subdirectories
     return count
+
+
+
+def _scan_directory(directory: str) -> tuple[int, list[str]]:
+    """Regular files in ``directory`` (not below it), and its subdirectories."""
+    files, subdirectories = 0, []
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                subdirectories.append(entry.path)
+            elif entry.is_file(follow_symlinks=False):
+                files += 1
+    return files, subdirectories
+
+
+def count_files_threads(root: str | Path, workers: int = 4) -> int:
+    """The same count as :func:`count_files_scandir`, with directories listed
+    on ``workers`` threads: a parallel traversal.
+
+    Each directory is one task; the subdirectories it lists become new tasks,
+    so every thread has work for as long as any directory is waiting to be
+    listed, however unbalanced the tree. An error in any directory (one that
+    cannot be read, say) is raised here, as the serial version raises it.
+
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     info = make_tree(tmp, 300)
+    ...     count_files_threads(tmp, workers=3) == count_files_scandir(tmp) == 300
+    True
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an int of at least 1, got {workers!r}")
+    total = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending = {pool.submit(_scan_directory, os.fspath(root))}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                files, subdirectories = future.result()
+                total += files
+                pending |= {pool.submit(_scan_directory, d) for d in subdirectories}
+    return total
 
 
 # -- work on many files: hashing (CPU) and copying (storage) ------------------

@@ -161,7 +161,12 @@ def test_note_id_with_thousands_of_digits_is_404(no_thread_left, capsys):
 def test_json_nested_too_deeply_gets_400(no_thread_left, capsys):
     with serve_http(net.json_api_handler()) as url:
         status, payload = net.http_json(url + "/notes", raw=b"[" * 60_000)
-        assert status == 400 and "nested too deeply" in payload["error"], payload
+        # Up to 3.13 the decoder's recursion gives up ("nested too deeply"); from
+        # 3.14 it reads all 60,000 brackets and then finds the body ends early.
+        # Either way the client gets a 400 with a reason, never a traceback.
+        assert status == 400, payload
+        assert ("nested too deeply" in payload["error"]
+                or "not valid JSON" in payload["error"]), payload
         assert net.http_json(url + "/notes") == (200, [])
     assert "Traceback" not in capsys.readouterr().err
 

@@ -2,7 +2,9 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,21 @@ def test_best_time_runs_setup_before_every_call():
     calls = []
     timing.best_time(lambda: calls.append("run"), setup=lambda: calls.append("setup"), repeat=3)
     assert calls == ["setup", "run"] * 3
+
+
+def test_cpus_used_counts_cpu_time_not_waiting():
+    assert timing.cpus_used(lambda: time.sleep(0.05)) < 0.5  # waiting keeps no CPU busy
+    assert timing.cpus_used(lambda: timing.spin(100_000)) > 0.5
+    with pytest.raises(ValueError, match="repeat"):
+        timing.cpus_used(lambda: None, repeat=0)
+
+
+@pytest.mark.skipif(not getattr(sys, "_is_gil_enabled", lambda: True)(),
+                    reason="a free-threaded build runs the threads at once")
+def test_cpus_used_sees_threads_take_turns_under_the_gil():
+    with ThreadPoolExecutor(2) as pool:
+        used = timing.cpus_used(lambda: list(pool.map(timing.spin, [100_000] * 4)))
+    assert used < 1.2
 
 
 def test_line_plot_rejects_mismatched_series():

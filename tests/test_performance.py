@@ -64,6 +64,13 @@ def test_moving_average_matches_brute_force(values, window):
     assert p.moving_average(values, window) == pytest.approx(want)
 
 
+@pytest.mark.parametrize("bad, error", [(float("nan"), ValueError), (float("-inf"), ValueError),
+                                        ("2", TypeError), (None, TypeError), (True, TypeError)])
+def test_moving_average_names_a_bad_value(bad, error):
+    with pytest.raises(error, match=r"value 1 is "):
+        p.moving_average([1.0, bad, 3.0], 2)
+
+
 def test_moving_average_rejects_empty_window():
     with pytest.raises(ValueError, match="window"):
         p.moving_average([1], 0)

@@ -285,12 +285,18 @@ def moving_average(values: Iterable[float], window: int) -> list[float]:
     and int, so subtracting what falls out cancels nothing and each mean is
     the correctly rounded mean of its window. A float total would be the
     cancellation trap of chapter 1: ``1e16 + 1.0`` rounds the 1.0 away, and
-    every later window would be off by it.
+    every later window would be off by it. An exact total needs finite
+    numbers: NaN and infinity have no exact value and are refused by name
+    (a float total would instead turn every later mean into NaN).
 
     >>> moving_average([1, 2, 3, 4, 5], 2)
     [1.5, 2.5, 3.5, 4.5]
     >>> moving_average([1e16, 1.0, 1.0, 1.0], 2)
     [5000000000000000.0, 1.0, 1.0]
+    >>> moving_average([1.0, float("nan")], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: value 1 is nan: moving_average needs finite numbers
     """
     if isinstance(window, bool) or not isinstance(window, int):
         raise TypeError(f"window must be an int, got {window!r}")
@@ -299,7 +305,11 @@ def moving_average(values: Iterable[float], window: int) -> list[float]:
     recent: deque[float] = deque(maxlen=window)
     total = Fraction(0)
     out = []
-    for value in values:
+    for position, value in enumerate(values):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"value {position} is {value!r}: moving_average needs numbers")
+        if not math.isfinite(value):
+            raise ValueError(f"value {position} is {value!r}: moving_average needs finite numbers")
         if len(recent) == window:
             total -= Fraction(recent[0])
         recent.append(value)

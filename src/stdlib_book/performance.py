@@ -42,6 +42,10 @@ def fib(n: int) -> int:
 def fib_cached(n: int) -> int:
     """The same recursion with every result cached: ``n + 1`` distinct calls.
 
+    The cache removes repeated work, not depth: from an empty cache the first
+    call still nests about ``n`` calls, so a large ``n`` (5,000) raises
+    :class:`RecursionError`; call it for 0, 1, 2, ... first to stay shallow.
+
     >>> fib_cached(90)
     2880067194370816120
     """

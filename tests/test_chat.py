@@ -61,6 +61,7 @@ def test_broadcast_private_who_and_leave():
     (b"/nick ann\n", "ERR nickname ann is taken"),
     (b"/nick \xc3\xa9\xc3\xa9\n", "ERR a nickname is"),
     (b"bell\x07\n", "ERR control characters"),
+    ("see \u202efdp.exe\n".encode(), "ERR control characters"),
     (b"\n", "ERR empty message"),
 ])
 def test_bad_input_gets_an_error_and_the_connection_lives_on(sent, error):
@@ -263,8 +264,15 @@ def test_check_parse_command_plus_needs_the_extension():
     assert not chat.check_parse_command_plus(c0_only).passed
 
 
-@pytest.mark.parametrize("text", ["del\x7f", "csi \x9b2J", "nel\x85", "esc \x1b[2J", "bell\x07"])
+@pytest.mark.parametrize("text", ["del\x7f", "csi \x9b2J", "nel\x85", "esc \x1b[2J", "bell\x07",
+                                  "rlo \u202e", "lre \u202a", "rli \u2067", "pdi \u2069"])
 def test_every_control_character_is_refused(text):
     # before the review only C0 (below U+0020) was refused; DEL and the C1 controls
     # (U+009B starts an escape sequence on terminals that read C1) went through
     assert chat.parse_command(text) == ("error", "control characters are not allowed")
+
+
+@pytest.mark.parametrize("text", ["\u05e9\u05dc\u05d5\u05dd", "\u0645\u0631\u062d\u0628\u0627",
+                                  "zero\u200bwidth", "caf\u00e9 \u2014 ok"])
+def test_right_to_left_text_and_ordinary_unicode_pass(text):
+    assert chat.parse_command(text) == ("say", text)

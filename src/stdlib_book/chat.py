@@ -54,12 +54,24 @@ def has_control_characters(text: str) -> bool:
     sequence start for terminals that read C1 controls). These are Unicode's
     category ``Cc``; another client's terminal must never receive them.
 
+    Also refused: the bidirectional embeddings, overrides and isolates
+    (U+202A to U+202E, U+2066 to U+2069). They change the order in which
+    everything after them on the line is *displayed*, so a client that
+    renders bidirectional text (a browser, many GUI clients) would show
+    another user's message reordered: the "Trojan Source" trick (CVE-2021-42574).
+
     >>> has_control_characters("tab\tis fine"), has_control_characters("\x1b[2J")
     (False, True)
     >>> [has_control_characters(text) for text in ("\x7f", "\x9b2J", "caf\u00e9")]
     [True, True, False]
+    >>> has_control_characters("see \u202efdp.exe"), has_control_characters("\u05e9\u05dc")
+    (True, False)
     """
-    return any((ord(ch) < 32 and ch != "\t") or 0x7F <= ord(ch) <= 0x9F for ch in text)
+    return any((ord(ch) < 32 and ch != "\t") or 0x7F <= ord(ch) <= 0x9F
+               or ch in _BIDI_CONTROLS for ch in text)
+
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def parse_command(text: str) -> tuple[str, ...]:

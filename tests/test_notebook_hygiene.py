@@ -75,6 +75,25 @@ def test_no_noisy_metadata(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_stored_outputs_hold_no_colour_codes_or_installation_paths(path):
+    """Issue 12: no ANSI escape reaches a stored output (a traceback from the
+    kernel is coloured, and a reader's own run would differ), and no path of
+    this machine's Python installation does (a traceback through the standard
+    library showed ~/.pyenv/versions/3.11.7/...)."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    problems = []
+    for index, cell in enumerate(raw["cells"]):
+        for output in cell.get("outputs", []):
+            text = json.dumps(output, ensure_ascii=False)
+            if "\x1b" in text or "\\u001b" in text:
+                problems.append(f"cell {index}: an ANSI escape code in a stored output")
+            for installed in ("~/.", ".pyenv", "site-packages", "/usr/lib/python"):
+                if installed in text:
+                    problems.append(f"cell {index}: installation path {installed!r} in an output")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_solutions_are_collapsed_in_jupyterlab_too(path):
     """The HTML book collapses cells tagged hide-input; JupyterLab ignores the
     tag and collapses a cell only when metadata.jupyter.source_hidden is set

@@ -136,6 +136,39 @@ def test_correct_code_gives_no_findings(source):
     assert check(source) == []
 
 
+def test_underscore_builtins_are_defined():
+    assert check("print(__debug__, __build_class__, __spec__)") == []
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 695 syntax is new in 3.12")
+@pytest.mark.parametrize("source", [
+    "class Box[T]:\n    item: T\n    def get(self) -> T:\n        return self.item",
+    "type Pair[K] = tuple[K, K]",
+    "def first[T: (int, str), *Ts, **P](xs: list[T]) -> T:\n    return T, Ts, P",
+])
+def test_type_parameters_are_bound(source):
+    assert check(source) == []
+
+
+def test_deep_expressions_are_checked_without_recursion():
+    # 500 terms are 500 levels of BinOp: a recursive ast.NodeVisitor hits the limit
+    assert check("x = 1" + "+1" * 2000) == []
+    assert messages("x = 1" + "+1" * 2000 + "+oops") == ["error: name 'oops' is not defined"]
+    assert messages("import os\nos" + ".path" * 900 + ".system('ls')") == []
+    assert messages("import os as o\no.system('ls')") == [
+        "error: unsafe call: os.system() runs a shell command"]
+
+
+@pytest.mark.parametrize("source", ["x = 1" + "+1" * 200_000, "-" * 100_000 + "1"])
+def test_too_deep_for_the_parser_is_one_finding_and_one_refusal(source):
+    # RecursionError ("during ast construction"), MemoryError ("Parser stack overflowed")
+    assert messages(source) == ["error: too deeply nested to check"]
+    console = CheckedConsole()
+    out = run_session([source, "print('still here')"], console, echo=False)
+    assert out == "too deeply nested to compile: not run\nstill here\n"
+    assert (console.blocked, console.failed) == (0, 1)
+
+
 def test_after_a_star_import_unknown_names_are_only_warnings():
     assert messages("from math import *\nprint(sqrt(2))") == [
         "warning: name 'sqrt' is not defined (unless `import *` defines it)"]
@@ -215,6 +248,14 @@ def test_cli_exit_code_is_1_when_something_was_refused_or_failed():
     assert cli(stdin="os.system('ls')\n").returncode == 1
     assert cli(stdin="1/0\n").returncode == 1
     assert cli("--allow-unsafe", "--quiet", stdin="print(eval('2'))\n").stdout.endswith("2\n")
+
+
+def test_cli_runs_deep_code_and_refuses_code_too_deep_to_compile():
+    ran = cli("--quiet", stdin="x = 1" + "+1" * 899 + "\nprint(x)\n")
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "900\n", "")
+    refused = cli("--quiet", stdin="-" * 100_000 + "1\nprint(2)\n")
+    assert (refused.returncode, refused.stdout, refused.stderr) == (
+        1, "too deeply nested to compile: not run\n2\n", "")
 
 
 def test_cli_usage():

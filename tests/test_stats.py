@@ -106,11 +106,25 @@ def test_running_stats_errors():
         r.pvariance  # noqa: B018
     with pytest.raises(TypeError, match="value #0 is 'x'"):
         r.add("x")
-    with pytest.raises(ValueError, match="not a finite"):
+    with pytest.raises(ValueError, match="value #0 is inf: NaN and infinity"):
         r.add(math.inf)
     assert stats.RunningStats().merge(stats.RunningStats()).n == 0
     with pytest.raises(ValueError):
         stats.naive_variance([1.0])
+
+
+def test_running_stats_names_a_value_beyond_the_float_range():
+    # was a bare "OverflowError: int too large to convert to float" from math.isfinite
+    with pytest.raises(ValueError, match="value #0 is larger than any float"):
+        stats.RunningStats().add(10**400)
+    r = stats.RunningStats()
+    with pytest.raises(ValueError, match="value #1 is larger than any float"):
+        r.extend([1, -Fraction(10**400, 3)])
+    assert (r.n, r.mean) == (1, 1.0)
+    with pytest.raises(ValueError, match="value #0 is larger than any float"):
+        stats.chunk_summary([10**400])
+    with pytest.raises(ValueError, match="mean is larger than any float"):
+        stats.RunningStats(2, 10**400, 0.0)  # a summary from another process
 
 
 def test_chunk_summary_matches_running_stats():

@@ -54,6 +54,8 @@ ANSI = {
     "error": "\x1b[1;31m",
 }
 ANSI_RESET = "\x1b[0m"
+#: Names coloured as built-ins (as Python's own REPL colours them: no ``_`` names).
+#: The checker counts every name in ``dir(builtins)`` as defined, ``__debug__`` too.
 BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 _STRING_TYPES = {tokenize.STRING} | {
     getattr(tokenize, n) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END",
@@ -241,6 +243,10 @@ def _qualified_names(namespace: Mapping[str, Any]) -> dict[str, str]:
 
 
 class _Visitor(ast.NodeVisitor):
+    """Collects bound names, read names and unsafe calls, visiting nodes in
+    source order without recursion: ``ast.NodeVisitor`` recurses once per level,
+    and ``x = 1+1+...`` with 500 terms, which Python runs, is 500 levels deep."""
+
     def __init__(self, aliases: dict[str, str]) -> None:
         self.aliases = aliases  # local name -> dotted name it refers to
         self.bound: set[str] = set()
@@ -248,6 +254,21 @@ class _Visitor(ast.NodeVisitor):
         self.findings: list[Finding] = []
         self.depth = 0
         self.star_import = False
+        self._queued: list[tuple[ast.AST, int]] = []
+
+    def walk(self, tree: ast.AST) -> None:
+        """Visit ``tree`` with a stack of its own: each ``visit_*`` method's
+        calls of :meth:`visit` only queue a child (with the function depth of
+        that moment), and the children run next, in order, before any sibling."""
+        stack = [(tree, 0)]
+        while stack:
+            node, self.depth = stack.pop()
+            self._queued = []
+            super().visit(node)
+            stack.extend(reversed(self._queued))
+
+    def visit(self, node: ast.AST) -> None:
+        self._queued.append((node, self.depth))
 
     # -- names bound anywhere in the snippet
     def visit_Name(self, node: ast.Name) -> None:
@@ -261,6 +282,8 @@ class _Visitor(ast.NodeVisitor):
             self.bound.add(node.name)
             for deco in node.decorator_list:
                 self.visit(deco)
+        for param in getattr(node, "type_params", ()):  # def f[T](x: T), 3.12+
+            self.visit(param)
         args = node.args
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
             if arg is not None:
@@ -279,6 +302,14 @@ class _Visitor(ast.NodeVisitor):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.bound.add(node.name)
         self.generic_visit(node)
+
+    def _type_param(self, node: ast.AST) -> None:
+        # class Box[T], def f[T], type Pair[K] = ... (PEP 695, 3.12+); a
+        # TypeAlias's own name is a Name in Store context, bound as usual
+        self.bound.add(node.name)  # type: ignore[attr-defined]
+        self.generic_visit(node)
+
+    visit_TypeVar = visit_ParamSpec = visit_TypeVarTuple = _type_param
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -322,12 +353,13 @@ class _Visitor(ast.NodeVisitor):
 
     # -- unsafe calls
     def dotted(self, node: ast.expr) -> str | None:
-        if isinstance(node, ast.Name):
-            return self.aliases.get(node.id, node.id)
-        if isinstance(node, ast.Attribute):
-            base = self.dotted(node.value)
-            return f"{base}.{node.attr}" if base else None
-        return None
+        attrs = []
+        while isinstance(node, ast.Attribute):  # a loop: a.b.c... may be long
+            attrs.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        return ".".join([self.aliases.get(node.id, node.id), *reversed(attrs)])
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.dotted(node.func)
@@ -360,7 +392,9 @@ def check(source: str, namespace: Mapping[str, Any] | None = None) -> list[Findi
     * calls that run arbitrary code or a shell are **errors**, followed through
       ``import ... as`` and names bound earlier in the session.
 
-    A snippet that does not parse gives one error with the parser's message.
+    A snippet that does not parse gives one error with the parser's message,
+    and one nested too deeply for the parser (thousands of brackets or
+    operators) one error saying so.
 
     >>> for f in check("import os as o\\nprint(totl)\\no.system('ls')"):
     ...     print(f)
@@ -373,11 +407,14 @@ def check(source: str, namespace: Mapping[str, Any] | None = None) -> list[Findi
     except SyntaxError as exc:
         return [Finding(exc.lineno or 1, max((exc.offset or 1) - 1, 0), "error",
                         f"syntax error: {exc.msg}")]
+    except (RecursionError, MemoryError):  # MemoryError: "Parser stack overflowed"
+        return [Finding(1, 0, "error", "too deeply nested to check")]
     visitor = _Visitor(_qualified_names(namespace))
-    visitor.visit(tree)
+    visitor.walk(tree)
     findings = list(visitor.findings)
-    known = visitor.bound | set(namespace) | BUILTIN_NAMES | {"__name__", "__doc__",
-                                                                "__builtins__"}
+    # what a name falls back to when the session does not define it: builtins
+    # (now, so that `_`, set by the display hook, counts once it exists)
+    known = visitor.bound | set(namespace) | set(dir(builtins)) | {"__builtins__"}
     for node, in_function in visitor.loads:
         if node.id not in known:
             severity = "warning" if in_function or visitor.star_import else "error"
@@ -414,6 +451,10 @@ class CheckedConsole(code.InteractiveConsole):
             compiled = self.compile(source, filename, symbol)
         except (OverflowError, SyntaxError, ValueError):
             self.showsyntaxerror(filename)
+            self.failed += 1
+            return False
+        except (RecursionError, MemoryError):  # the parser's or compiler's depth limit
+            self.write("too deeply nested to compile: not run\n")
             self.failed += 1
             return False
         if compiled is None:

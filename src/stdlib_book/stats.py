@@ -55,17 +55,7 @@ def numbers(data: Iterable[Any], *, name: str = "data", at_least: int = 1) -> li
     for i, v in enumerate(values):
         if isinstance(v, bool) or not isinstance(v, Real | Decimal):
             raise TypeError(f"{name}[{i}] is {v!r} ({type(v).__name__}), not a number")
-        # Decimal's own test: math.isfinite(Decimal("sNaN")) raises ValueError
-        if isinstance(v, Decimal):
-            finite = v.is_finite()
-        else:  # ints and Fractions are always finite (and math.isfinite(10**400) overflows)
-            finite = not isinstance(v, float) or math.isfinite(v)
-        if not finite:
-            raise ValueError(f"{name}[{i}] is {v!r}: NaN and infinity have no place in a "
-                             "summary statistic")
-        if isinstance(v, int | Fraction) and abs(v) > _FLOAT_MAX:
-            raise ValueError(f"{name}[{i}] is larger than any float: the standard deviation"
-                             " and the other float results would overflow")
+        check_finite(v, f"{name}[{i}]")
     kinds = {Decimal if isinstance(v, Decimal) else type(v) for v in values} - {int}
     if Decimal in kinds and len(kinds) > 1:
         first = next(i for i, v in enumerate(values)
@@ -224,6 +214,29 @@ def fit_line(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
 # ---------------------------------------------------------------------------
 
 
+def check_finite(v: Real | Decimal, where: str) -> None:
+    """Raise ``ValueError`` naming ``where`` if the number ``v`` is NaN, infinite,
+    or an int or Fraction beyond the float range (``math.isfinite(10**400)``
+    raises a bare ``OverflowError: int too large to convert to float``).
+
+    >>> check_finite(10**400, "value #3")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: value #3 is larger than any float: the standard deviation and the ...
+    """
+    # Decimal's own test: math.isfinite(Decimal("sNaN")) raises ValueError
+    if isinstance(v, Decimal):
+        finite = v.is_finite()
+    else:  # ints and Fractions are always finite
+        finite = not isinstance(v, float) or math.isfinite(v)
+    if not finite:
+        raise ValueError(f"{where} is {v!r}: NaN and infinity have no place in a "
+                         "summary statistic")
+    if isinstance(v, int | Fraction) and abs(v) > _FLOAT_MAX:
+        raise ValueError(f"{where} is larger than any float: the standard deviation"
+                         " and the other float results would overflow")
+
+
 def solve(a: list[list[Any]], b: list[Any]) -> list[Any]:
     """Solve ``a @ x = b`` by Gaussian elimination with partial pivoting.
 
@@ -325,16 +338,17 @@ class RunningStats:
         # A summary sent back by another process is input too: check it.
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be a count (an int >= 0), got {n!r}")
-        if not (math.isfinite(mean) and math.isfinite(m2) and m2 >= 0):
-            raise ValueError(f"mean and m2 must be finite and m2 >= 0, got {mean!r}, {m2!r}")
+        check_finite(mean, "mean")
+        check_finite(m2, "m2")
+        if m2 < 0:
+            raise ValueError(f"m2 is a sum of squares: it cannot be negative, got {m2!r}")
         self.n, self.mean, self.m2 = n, mean, m2
 
     def add(self, x: float) -> None:
         if isinstance(x, bool) or not isinstance(x, Real):
             raise TypeError(f"value #{self.n} is {x!r} ({type(x).__name__}), not a real "
                             "number (int, float or Fraction)")
-        if not math.isfinite(x):
-            raise ValueError(f"value #{self.n} is {x!r}, not a finite number")
+        check_finite(x, f"value #{self.n}")
         n = self.n + 1
         delta = x - self.mean
         mean = self.mean + delta / n

@@ -42,8 +42,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from stdlib_book.cli import (EXIT_OK, EXIT_PARTIAL, Failed, UsageError, positive_int,
-                             program_parser, run_main, seconds)
+from stdlib_book import cli
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
 from stdlib_book.servers import QuietHandler
 
@@ -518,18 +517,18 @@ def site_handler(requests: list[tuple[float, str]] | None = None, *,
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = program_parser(
+    parser = cli.program_parser(
         "scraper", "Crawl one website politely (robots.txt, rate limit, same host only) "
         "and report its pages, redirects and broken links. Read-only.", EXIT_CODES)
     parser.add_argument("url", help="start URL (http or https)")
-    parser.add_argument("--max-pages", type=positive_int, default=200, metavar="N",
+    parser.add_argument("--max-pages", type=cli.positive_int, default=200, metavar="N",
                         help="stop after N pages (%(default)s)")
-    parser.add_argument("--workers", type=positive_int, default=4, metavar="N",
+    parser.add_argument("--workers", type=cli.positive_int, default=4, metavar="N",
                         help="fetch N pages at a time (%(default)s)")
-    parser.add_argument("--delay", type=seconds, default=0.1, metavar="SECONDS",
+    parser.add_argument("--delay", type=cli.seconds, default=0.1, metavar="SECONDS",
                         help="at least this long between requests (%(default)s); "
                         "robots.txt's Crawl-delay wins if longer")
-    parser.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS",
+    parser.add_argument("--timeout", type=cli.seconds, default=10.0, metavar="SECONDS",
                         help="give up on a response after this long (%(default)s)")
     parser.add_argument("--ignore-robots", action="store_true",
                         help="do not read robots.txt (only for your own site)")
@@ -542,13 +541,13 @@ def _run(args: argparse.Namespace) -> int:
         c = crawl(args.url, max_pages=args.max_pages, workers=args.workers, delay=args.delay,
                   timeout=args.timeout, obey_robots=not args.ignore_robots)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise cli.UsageError(str(exc)) from None
     if not c.pages and c.robots_blocked:
-        raise Failed(f"robots.txt does not allow fetching {c.start} "
+        raise cli.Failed(f"robots.txt does not allow fetching {c.start} "
                      f"(robots.txt {c.robots_note}); nothing crawled")
     first = c.pages.get(c.start)
     if first is not None and first.error:
-        raise Failed(f"{c.start}: {first.error}; nothing crawled")
+        raise cli.Failed(f"{c.start}: {first.error}; nothing crawled")
     if args.json:
         print(json.dumps({
             "pages": {u: {"status": p.status, "title": p.title, "error": p.error}
@@ -559,11 +558,11 @@ def _run(args: argparse.Namespace) -> int:
             indent=2, ensure_ascii=False))
     else:
         print(report(c))
-    return EXIT_PARTIAL if c.broken or c.bad_links else EXIT_OK
+    return cli.EXIT_PARTIAL if c.broken or c.bad_links else cli.EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_main(build_parser(), _run, argv)
+    return cli.run_main(build_parser(), _run, argv)
 
 
 # -- exercise check ----------------------------------------------------------------------

@@ -285,3 +285,61 @@ def test_a_name_that_is_not_utf8_is_skipped_and_reported_not_a_traceback(tmp_pat
 def test_member_names_are_checked_for_the_system_that_extracts_them(name, on_posix, on_windows):
     assert backup._safe_member(name, PurePosixPath) is on_posix
     assert backup._safe_member(name, PureWindowsPath) is on_windows
+
+
+def _odd_archive(path, oddity):
+    """A zip whose manifest is right but whose a.txt is encrypted, stored with
+    compression method 99, or dated month 0 (each flag patched in both headers)."""
+    data = b"hello"
+    info = zipfile.ZipInfo("a.txt", date_time=(2024, 0 if oddity == "month 0" else 1, 1, 0, 0, 0))
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("b.txt", data)  # a good file first, so a half-restore would leave it
+        zf.writestr(info, data)
+        zf.writestr(backup.MANIFEST, "".join(
+            backup.manifest_line(hashlib.sha256(data).hexdigest(), n) + "\n"
+            for n in ("a.txt", "b.txt")))
+    raw = bytearray(path.read_bytes())
+    header = raw.index(b"PK\x03\x04a.txt"[:4], info.header_offset)
+    central = raw.index(b"PK\x01\x02", raw.index(b"PK\x01\x02") + 1)  # a.txt's entry
+    if oddity == "encrypted":
+        raw[header + 6] |= 1
+        raw[central + 8] |= 1
+    elif oddity == "method 99":
+        raw[header + 8:header + 10] = raw[central + 10:central + 12] = (99).to_bytes(2, "little")
+    path.write_bytes(bytes(raw))
+    return path
+
+
+@pytest.mark.parametrize(("oddity", "problem"), [
+    ("encrypted", "a.txt: unreadable (RuntimeError"),
+    ("method 99", "a.txt: unreadable (NotImplementedError"),
+    ("month 0", "a.txt: invalid date"),
+])
+def test_odd_archives_fail_verification_and_nothing_is_restored(tmp_path, oddity, problem):
+    archive = _odd_archive(tmp_path / "odd.zip", oddity)
+    assert [p[:len(problem)] for p in backup.verify(archive).problems] == [problem]
+    ran = python("-m", "stdlib_book.backup", "verify", archive)
+    assert ran.returncode == EXIT_FAILED and "Traceback" not in ran.stderr, ran.stderr
+    ran = python("-m", "stdlib_book.backup", "restore", archive, tmp_path / "out")
+    assert ran.returncode == EXIT_FAILED and "nothing restored" in ran.stderr, ran.stderr
+    assert sorted(os.listdir(tmp_path)) == ["odd.zip"]
+
+
+def test_a_restore_that_fails_part_way_leaves_nothing(source, dest, tmp_path, monkeypatch):
+    made = backup.create_backup(source, dest, when=WHEN)
+    calls = []
+    real = shutil.copyfileobj
+
+    def disk_full_on_the_third(src, dst, length=0):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device", str(dst.name))
+        return real(src, dst, length)
+
+    monkeypatch.setattr(shutil, "copyfileobj", disk_full_on_the_third)
+    target = tmp_path / "empty"
+    target.mkdir()
+    with pytest.raises(backup.NothingRestored, match="No space left"):
+        backup.restore(made.archive, target)
+    assert len(calls) == 3 and list(target.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", "data", "empty"]

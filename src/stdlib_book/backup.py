@@ -30,8 +30,10 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import secrets
 import shutil
 import smtplib
+import stat
 import sys
 import tempfile  # noqa: F401 - used by the doctests
 import zipfile
@@ -41,7 +43,15 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path, PurePath, PurePosixPath
 
-from stdlib_book.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, UsageError, program_parser, run_main
+from stdlib_book.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    UsageError,
+    describe,
+    program_parser,
+    run_main,
+)
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
 
 #: What this program means by the contract's codes 1 and 3.
@@ -52,8 +62,19 @@ MANIFEST = "MANIFEST.sha256"
 CHUNK = 1 << 20
 
 
+#: What reading a member can raise besides a CRC error: an encrypted member
+#: (RuntimeError), an unknown compression method (NotImplementedError), bad
+#: compressed data (zlib.error, OSError from bz2, lzma.LZMAError).
+UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError,
+              NotImplementedError, ValueError, getattr(zipfile.lzma, "LZMAError", OSError))
+
+
 class BackupError(Exception):
     """The request cannot be carried out (bad source, archive in the way, ...)."""
+
+
+class NothingRestored(BackupError):
+    """The archive failed verification, or writing it failed: nothing restored."""
 
 
 def sha256_of(stream) -> str:
@@ -282,7 +303,8 @@ def verify(archive: str | Path) -> Verified:
 
     Never raises for a damaged archive: every problem (unreadable zip, CRC
     error, checksum mismatch, file missing from or not in the manifest,
-    unsafe member name) is returned in ``problems``.
+    unsafe member name, a member encrypted or compressed in a way zipfile
+    cannot read, an impossible date) is returned in ``problems``.
     """
     result = Verified(Path(archive))
     try:
@@ -296,8 +318,8 @@ def verify(archive: str | Path) -> Verified:
         except KeyError:
             result.problems.append(f"no {MANIFEST} in the archive")
             return result
-        except (zipfile.BadZipFile, zlib.error, OSError, UnicodeDecodeError) as exc:
-            result.problems.append(f"{MANIFEST} is damaged: {exc}")
+        except UNREADABLE as exc:  # UnicodeDecodeError is a ValueError
+            result.problems.append(f"{MANIFEST} is unreadable: {exc}")
             return result
         expected = {}
         # split("\n"), not splitlines(): a name may contain \f, \x1c or \u2028
@@ -321,10 +343,15 @@ def verify(archive: str | Path) -> Verified:
                 result.problems.append(f"{name}: unsafe path in archive")
                 continue
             try:
+                dt.datetime(*zf.getinfo(name).date_time)  # restore sets it as the mtime
+            except ValueError as exc:
+                result.problems.append(f"{name}: invalid date in the archive ({exc})")
+                continue
+            try:
                 with zf.open(name) as member:
                     actual = sha256_of(member)
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
-                result.problems.append(f"{name}: unreadable ({exc})")
+            except UNREADABLE as exc:
+                result.problems.append(f"{name}: unreadable ({type(exc).__name__}: {exc})")
                 continue
             result.checked += 1
             if actual != expected[name]:
@@ -337,29 +364,46 @@ def restore(archive: str | Path, target: str | Path, *, dry_run: bool = False) -
 
     Refuses to extract anything from an archive that fails verification,
     and never writes outside ``target`` (names are checked by ``verify``).
+    Files are extracted into a new folder beside ``target``, which becomes
+    ``target`` only when every file is written: a restore that fails part-way
+    (disk full) removes what it wrote and raises :class:`NothingRestored`.
     """
     target = Path(target)
     if target.exists() and not target.is_dir():
         raise BackupError(f"target is not a directory: {target}")
     checked = verify(archive)
     if not checked.ok:
-        raise BackupError(f"archive failed verification, nothing restored: {checked.problems[0]}")
+        raise NothingRestored(f"archive failed verification, nothing restored: "
+                              f"{checked.problems[0]}")
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"target is not empty, not restoring over it: {target}")
     with zipfile.ZipFile(archive) as zf:
         names = sorted(n for n in zf.namelist() if n != MANIFEST and not n.endswith("/"))
         if dry_run:
             return names
-        target.mkdir(parents=True, exist_ok=True)
-        for folder in sorted(n for n in zf.namelist() if n.endswith("/")):
-            (target / folder).mkdir(parents=True, exist_ok=True)  # checked by verify
-        for name in names:
-            dest = target / name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(name) as src, open(dest, "xb") as out:
-                shutil.copyfileobj(src, out, CHUNK)
-            mtime = dt.datetime(*zf.getinfo(name).date_time).timestamp()
-            os.utime(dest, (mtime, mtime))
+        staging = target.parent / f".{target.name}.restoring-{secrets.token_hex(4)}"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging.mkdir()  # the umask's mode, as target would have had
+            for folder in sorted(n for n in zf.namelist() if n.endswith("/")):
+                (staging / folder).mkdir(parents=True, exist_ok=True)  # checked by verify
+            for name in names:
+                dest = staging / name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(name) as src, open(dest, "xb") as out:
+                    shutil.copyfileobj(src, out, CHUNK)
+                mtime = dt.datetime(*zf.getinfo(name).date_time).timestamp()
+                os.utime(dest, (mtime, mtime))
+            if target.exists():  # empty, checked above
+                staging.chmod(stat.S_IMODE(target.stat().st_mode))
+                target.rmdir()
+            staging.rename(target)
+        except BaseException as exc:  # Ctrl-C included: never leave half a restore
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise NothingRestored(f"restore failed, nothing restored: {describe(exc)}"
+                                      ) from None
+            raise
     return names
 
 
@@ -481,11 +525,11 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK if checked.ok else EXIT_FAILED
     try:
         names = restore(args.archive, args.target, dry_run=args.dry_run)
-    except BackupError as exc:
-        if "verification" not in str(exc):
-            raise UsageError(str(exc)) from None
+    except NothingRestored as exc:
         print(f"backup: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
     verb = "would restore" if args.dry_run else "restored"
     print(f"{verb} {len(names)} file(s) into {args.target}")
     return EXIT_OK

@@ -3,6 +3,7 @@ import hashlib
 import os
 import shutil
 import smtplib
+import ssl
 import subprocess
 import sys
 import zipfile
@@ -343,3 +344,52 @@ def test_a_restore_that_fails_part_way_leaves_nothing(source, dest, tmp_path, mo
         backup.restore(made.archive, target)
     assert len(calls) == 3 and list(target.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", "data", "empty"]
+
+
+@pytest.fixture(scope="module")
+def smtp_tls(tmp_path_factory):
+    """A server context for the sink, and the CA that signed its certificate."""
+    from stdlib_book import security
+
+    ca, cert = security.tls_test_pki("localhost", "127.0.0.1")
+    folder = tmp_path_factory.mktemp("pki")
+    cert.private_key_and_cert_chain_pem.write_to_path(str(folder / "server.pem"))
+    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    return security.server_context(str(folder / "server.pem")), folder / "ca.pem"
+
+
+def test_a_password_is_never_sent_without_tls(source, dest, capsys):
+    with smtp_sink() as (host, port, inbox):
+        with pytest.raises(SystemExit) as exc:
+            backup.main(["create", str(source), str(dest), "--notify-to", "a@b.c",
+                         "--smtp-host", host, "--smtp-port", str(port), "--smtp-user", "ops"])
+        msg = backup.report_message(True, "ok", sender="a@b.c", to=["a@b.c"])
+        with pytest.raises(ValueError, match="without TLS"):
+            backup.send_notification(msg, host=host, port=port, username="ops", password="pw")  # noqa: S106 - a test login
+    assert exc.value.code == 2 and "--smtp-user needs --smtp-ssl or --starttls" in \
+        capsys.readouterr().err
+    assert inbox == [] and list(dest.iterdir()) == []  # usage error: nothing done
+
+
+def test_implicit_tls_logs_in_and_sends(source, dest, smtp_tls):
+    server_context, ca_pem = smtp_tls
+    client = ssl.create_default_context(cafile=str(ca_pem))
+    msg = backup.report_message(True, "ok", sender="a@b.c", to=["ops@b.c"])
+    with smtp_sink(server_context) as (host, port, inbox):
+        backup.send_notification(msg, host=host, port=port, implicit_tls=True,
+                                 username="ops", password="pw", context=client)  # noqa: S106
+        ran = python("-m", "stdlib_book.backup", "create", source, dest, "--notify-to", "me@b.c",
+                     "--smtp-host", host, "--smtp-port", str(port), "--smtp-ssl",
+                     "--smtp-user", "cron",
+                     env={"SSL_CERT_FILE": str(ca_pem), "BACKUP_SMTP_PASSWORD": "secret"})
+    assert ran.returncode == 0, ran.stderr
+    assert [(m.user, m.envelope_to) for m in inbox] == [("ops", ["ops@b.c"]),
+                                                        ("cron", ["me@b.c"])]
+
+
+def test_the_sink_refuses_auth_without_tls():
+    with smtp_sink() as (host, port, _), \
+            smtplib.SMTP(host, port, local_hostname="localhost", timeout=5) as smtp:
+        smtp.ehlo()
+        assert not smtp.has_extn("auth")
+        assert smtp.docmd("AUTH", "PLAIN AG9wcwBwdw==")[0] == 538

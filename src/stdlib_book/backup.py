@@ -15,6 +15,7 @@ is reported by name instead of being discovered on the day of the restore.
 * ``--dry-run`` lists what would be backed up and writes nothing.
 * ``--notify-to`` sends the outcome by e-mail with :mod:`smtplib`; a failure
   to notify is reported (exit code 1) but never deletes or spoils the backup.
+  A password is sent only over TLS (``--smtp-ssl`` or ``--starttls``, RFC 8314).
 
     python -m stdlib_book.backup create SOURCE DEST_DIR [--dry-run] [--notify-to ADDR ...]
     python -m stdlib_book.backup verify ARCHIVE
@@ -33,6 +34,7 @@ import os
 import secrets
 import shutil
 import smtplib
+import ssl
 import stat
 import sys
 import tempfile  # noqa: F401 - used by the doctests
@@ -423,21 +425,29 @@ def report_message(subject_ok: bool, summary: str, *, sender: str, to: Sequence[
 
 
 def send_notification(msg: EmailMessage, *, host: str, port: int, starttls: bool = False,
-                      username: str | None = None, password: str | None = None,
-                      timeout: float = 10) -> None:
-    """Send ``msg`` with :mod:`smtplib`. With ``starttls`` the connection is
-    upgraded with a verifying TLS context before any login. Raises
+                      implicit_tls: bool = False, username: str | None = None,
+                      password: str | None = None, timeout: float = 10,
+                      context: ssl.SSLContext | None = None) -> None:
+    """Send ``msg`` with :mod:`smtplib`. With ``implicit_tls`` the connection is
+    TLS from the first byte (``SMTP_SSL``, port 465, what RFC 8314 prefers);
+    with ``starttls`` it is upgraded before anything else is sent. Either way
+    the server's certificate and name are verified (``context``, by default
+    :func:`ssl.create_default_context`). A password is never sent without
+    TLS: ``username`` without either raises ``ValueError``. Raises
     ``OSError``/``smtplib.SMTPException`` for the caller to report.
 
     ``local_hostname`` is given because otherwise ``smtplib`` looks up this
     machine's fully qualified name (``socket.getfqdn()``) for its EHLO
     greeting: a DNS query that can stall for seconds where DNS is slow.
     """
-    import ssl
-
-    with smtplib.SMTP(host, port, local_hostname="localhost", timeout=timeout) as smtp:
-        if starttls:
-            smtp.starttls(context=ssl.create_default_context())
+    if username is not None and not (starttls or implicit_tls):
+        raise ValueError("refusing to send an SMTP password without TLS")
+    context = context or ssl.create_default_context()
+    with (smtplib.SMTP_SSL(host, port, local_hostname="localhost", timeout=timeout,
+                           context=context) if implicit_tls else
+          smtplib.SMTP(host, port, local_hostname="localhost", timeout=timeout)) as smtp:
+        if starttls and not implicit_tls:
+            smtp.starttls(context=context)
         if username is not None:
             smtp.login(username, password or "")
         smtp.send_message(msg)
@@ -460,10 +470,14 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--notify-from", default="backup@localhost", metavar="ADDRESS",
                     help="sender address (%(default)s)")
     cr.add_argument("--smtp-host", default="localhost", help="SMTP server (%(default)s)")
-    cr.add_argument("--smtp-port", type=int, default=25, help="SMTP port (%(default)s)")
-    cr.add_argument("--starttls", action="store_true", help="upgrade the SMTP connection to TLS")
-    cr.add_argument("--smtp-user", help="log in as this user; the password is read from "
-                    "the BACKUP_SMTP_PASSWORD environment variable, never the command line")
+    cr.add_argument("--smtp-port", type=int, help="SMTP port (465 with --smtp-ssl, else 25)")
+    tls = cr.add_mutually_exclusive_group()
+    tls.add_argument("--smtp-ssl", action="store_true",
+                     help="TLS from the first byte (implicit TLS, port 465; RFC 8314)")
+    tls.add_argument("--starttls", action="store_true", help="upgrade the connection to TLS")
+    cr.add_argument("--smtp-user", help="log in as this user (needs --smtp-ssl or --starttls); "
+                    "the password is read from the BACKUP_SMTP_PASSWORD environment variable, "
+                    "never the command line")
     ve = sub.add_parser("verify", help="check every file of an archive against its manifest")
     ve.add_argument("archive", type=Path)
     re_ = sub.add_parser("restore", help="verify, then extract into an empty directory")
@@ -476,6 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _create(args: argparse.Namespace) -> int:
     if not args.source.is_dir():
         raise UsageError(f"source is not a directory: {args.source}")
+    if args.smtp_user is not None and not (args.smtp_ssl or args.starttls):
+        raise UsageError("--smtp-user needs --smtp-ssl or --starttls: "
+                         "the password would cross the network in clear text")
     if args.dry_run:
         inv = inventory(args.source)
         for rel in inv.files:
@@ -500,8 +517,10 @@ def _create(args: argparse.Namespace) -> int:
         msg = report_message(checked.ok, "\n".join(details), sender=args.notify_from,
                              to=args.notify_to)
         try:
-            send_notification(msg, host=args.smtp_host, port=args.smtp_port,
-                              starttls=args.starttls, username=args.smtp_user,
+            send_notification(msg, host=args.smtp_host,
+                              port=args.smtp_port or (465 if args.smtp_ssl else 25),
+                              starttls=args.starttls, implicit_tls=args.smtp_ssl,
+                              username=args.smtp_user,
                               password=os.environ.get("BACKUP_SMTP_PASSWORD"))
             print(f"notified {', '.join(args.notify_to)}")
         except (OSError, smtplib.SMTPException) as exc:

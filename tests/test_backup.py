@@ -393,3 +393,13 @@ def test_the_sink_refuses_auth_without_tls():
         smtp.ehlo()
         assert not smtp.has_extn("auth")
         assert smtp.docmd("AUTH", "PLAIN AG9wcwBwdw==")[0] == 538
+
+
+def test_restore_into_an_existing_empty_folder_keeps_its_mode(source, dest, tmp_path):
+    made = backup.create_backup(source, dest, when=WHEN)
+    target = tmp_path / "empty"
+    target.mkdir()
+    target.chmod(0o750)
+    names = backup.restore(made.archive, target)
+    assert (target / names[0]).is_file() and (target.stat().st_mode & 0o777) == 0o750
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", "data", "empty"]

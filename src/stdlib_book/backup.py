@@ -386,7 +386,10 @@ def restore(archive: str | Path, target: str | Path, *, dry_run: bool = False) -
         staging = target.parent / f".{target.name}.restoring-{secrets.token_hex(4)}"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            staging.mkdir()  # the umask's mode, as target would have had
+            staging.mkdir()  # the umask's mode, as target would have had; never an old one
+        except OSError as exc:
+            raise NothingRestored(f"restore failed, nothing restored: {describe(exc)}") from None
+        try:
             for folder in sorted(n for n in zf.namelist() if n.endswith("/")):
                 (staging / folder).mkdir(parents=True, exist_ok=True)  # checked by verify
             for name in names:
@@ -398,8 +401,11 @@ def restore(archive: str | Path, target: str | Path, *, dry_run: bool = False) -
                 os.utime(dest, (mtime, mtime))
             if target.exists():  # empty, checked above
                 staging.chmod(stat.S_IMODE(target.stat().st_mode))
-                target.rmdir()
-            staging.rename(target)
+            try:
+                staging.replace(target)  # POSIX: replaces an empty directory atomically
+            except OSError:  # Windows cannot; and anywhere, target is no longer empty
+                target.rmdir()  # fails (and nothing is lost) if something is in it now
+                staging.rename(target)
         except BaseException as exc:  # Ctrl-C included: never leave half a restore
             shutil.rmtree(staging, ignore_errors=True)
             if isinstance(exc, OSError):

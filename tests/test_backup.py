@@ -3,6 +3,7 @@ import hashlib
 import os
 import shutil
 import smtplib
+import ssl
 import subprocess
 import sys
 import zipfile
@@ -285,3 +286,120 @@ def test_a_name_that_is_not_utf8_is_skipped_and_reported_not_a_traceback(tmp_pat
 def test_member_names_are_checked_for_the_system_that_extracts_them(name, on_posix, on_windows):
     assert backup._safe_member(name, PurePosixPath) is on_posix
     assert backup._safe_member(name, PureWindowsPath) is on_windows
+
+
+def _odd_archive(path, oddity):
+    """A zip whose manifest is right but whose a.txt is encrypted, stored with
+    compression method 99, or dated month 0 (each flag patched in both headers)."""
+    data = b"hello"
+    info = zipfile.ZipInfo("a.txt", date_time=(2024, 0 if oddity == "month 0" else 1, 1, 0, 0, 0))
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("b.txt", data)  # a good file first, so a half-restore would leave it
+        zf.writestr(info, data)
+        zf.writestr(backup.MANIFEST, "".join(
+            backup.manifest_line(hashlib.sha256(data).hexdigest(), n) + "\n"
+            for n in ("a.txt", "b.txt")))
+    raw = bytearray(path.read_bytes())
+    header = raw.index(b"PK\x03\x04a.txt"[:4], info.header_offset)
+    central = raw.index(b"PK\x01\x02", raw.index(b"PK\x01\x02") + 1)  # a.txt's entry
+    if oddity == "encrypted":
+        raw[header + 6] |= 1
+        raw[central + 8] |= 1
+    elif oddity == "method 99":
+        raw[header + 8:header + 10] = raw[central + 10:central + 12] = (99).to_bytes(2, "little")
+    path.write_bytes(bytes(raw))
+    return path
+
+
+@pytest.mark.parametrize(("oddity", "problem"), [
+    ("encrypted", "a.txt: unreadable (RuntimeError"),
+    ("method 99", "a.txt: unreadable (NotImplementedError"),
+    ("month 0", "a.txt: invalid date"),
+])
+def test_odd_archives_fail_verification_and_nothing_is_restored(tmp_path, oddity, problem):
+    archive = _odd_archive(tmp_path / "odd.zip", oddity)
+    assert [p[:len(problem)] for p in backup.verify(archive).problems] == [problem]
+    ran = python("-m", "stdlib_book.backup", "verify", archive)
+    assert ran.returncode == EXIT_FAILED and "Traceback" not in ran.stderr, ran.stderr
+    ran = python("-m", "stdlib_book.backup", "restore", archive, tmp_path / "out")
+    assert ran.returncode == EXIT_FAILED and "nothing restored" in ran.stderr, ran.stderr
+    assert sorted(os.listdir(tmp_path)) == ["odd.zip"]
+
+
+def test_a_restore_that_fails_part_way_leaves_nothing(source, dest, tmp_path, monkeypatch):
+    made = backup.create_backup(source, dest, when=WHEN)
+    calls = []
+    real = shutil.copyfileobj
+
+    def disk_full_on_the_third(src, dst, length=0):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device", str(dst.name))
+        return real(src, dst, length)
+
+    monkeypatch.setattr(shutil, "copyfileobj", disk_full_on_the_third)
+    target = tmp_path / "empty"
+    target.mkdir()
+    with pytest.raises(backup.NothingRestored, match="No space left"):
+        backup.restore(made.archive, target)
+    assert len(calls) == 3 and list(target.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", "data", "empty"]
+
+
+@pytest.fixture(scope="module")
+def smtp_tls(tmp_path_factory):
+    """A server context for the sink, and the CA that signed its certificate."""
+    from stdlib_book import security
+
+    ca, cert = security.tls_test_pki("localhost", "127.0.0.1")
+    folder = tmp_path_factory.mktemp("pki")
+    cert.private_key_and_cert_chain_pem.write_to_path(str(folder / "server.pem"))
+    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    return security.server_context(str(folder / "server.pem")), folder / "ca.pem"
+
+
+def test_a_password_is_never_sent_without_tls(source, dest, capsys):
+    with smtp_sink() as (host, port, inbox):
+        with pytest.raises(SystemExit) as exc:
+            backup.main(["create", str(source), str(dest), "--notify-to", "a@b.c",
+                         "--smtp-host", host, "--smtp-port", str(port), "--smtp-user", "ops"])
+        msg = backup.report_message(True, "ok", sender="a@b.c", to=["a@b.c"])
+        with pytest.raises(ValueError, match="without TLS"):
+            backup.send_notification(msg, host=host, port=port, username="ops", password="pw")  # noqa: S106 - a test login
+    assert exc.value.code == 2 and "--smtp-user needs --smtp-ssl or --starttls" in \
+        capsys.readouterr().err
+    assert inbox == [] and list(dest.iterdir()) == []  # usage error: nothing done
+
+
+def test_implicit_tls_logs_in_and_sends(source, dest, smtp_tls):
+    server_context, ca_pem = smtp_tls
+    client = ssl.create_default_context(cafile=str(ca_pem))
+    msg = backup.report_message(True, "ok", sender="a@b.c", to=["ops@b.c"])
+    with smtp_sink(server_context) as (host, port, inbox):
+        backup.send_notification(msg, host=host, port=port, implicit_tls=True,
+                                 username="ops", password="pw", context=client)  # noqa: S106
+        ran = python("-m", "stdlib_book.backup", "create", source, dest, "--notify-to", "me@b.c",
+                     "--smtp-host", host, "--smtp-port", str(port), "--smtp-ssl",
+                     "--smtp-user", "cron",
+                     env={"SSL_CERT_FILE": str(ca_pem), "BACKUP_SMTP_PASSWORD": "secret"})
+    assert ran.returncode == 0, ran.stderr
+    assert [(m.user, m.envelope_to) for m in inbox] == [("ops", ["ops@b.c"]),
+                                                        ("cron", ["me@b.c"])]
+
+
+def test_the_sink_refuses_auth_without_tls():
+    with smtp_sink() as (host, port, _), \
+            smtplib.SMTP(host, port, local_hostname="localhost", timeout=5) as smtp:
+        smtp.ehlo()
+        assert not smtp.has_extn("auth")
+        assert smtp.docmd("AUTH", "PLAIN AG9wcwBwdw==")[0] == 538
+
+
+def test_restore_into_an_existing_empty_folder_keeps_its_mode(source, dest, tmp_path):
+    made = backup.create_backup(source, dest, when=WHEN)
+    target = tmp_path / "empty"
+    target.mkdir()
+    target.chmod(0o750)
+    names = backup.restore(made.archive, target)
+    assert (target / names[0]).is_file() and (target.stat().st_mode & 0o777) == 0o750
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", "data", "empty"]

@@ -276,3 +276,40 @@ def test_every_control_character_is_refused(text):
                                   "zero\u200bwidth", "caf\u00e9 \u2014 ok"])
 def test_right_to_left_text_and_ordinary_unicode_pass(text):
     assert chat.parse_command(text) == ("say", text)
+
+
+def test_the_client_shows_a_hostile_servers_escape_sequences_as_text():
+    hostile_line = "MSG eve \x1b[2J\x1b]0;pwned\x07 \u202eexe.txt\x9b1m\r\n"
+
+    async def scenario():
+        async def hostile(reader, writer):
+            writer.write(b"OK welcome\n")
+            await reader.readline()
+            writer.write(b"OK you are ann\n" + hostile_line.encode("utf-8") + b"BYE\n")
+            await writer.drain()
+            writer.close()
+
+        srv = await asyncio.start_server(hostile, "127.0.0.1", 0)
+        port = srv.sockets[0].getsockname()[1]
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "stdlib_book.chat", "connect", "127.0.0.1", str(port),
+                "--nick", "ann", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE)
+            out, err = await proc.communicate(b"")
+        finally:
+            srv.close()
+            await srv.wait_closed()
+        return proc.returncode, out.decode("utf-8"), err.decode("utf-8")
+
+    code, out, err = run(scenario())
+    assert code in (0, 1), err
+    assert not chat.has_control_characters(out.replace("\n", "")), repr(out)
+    assert "MSG eve \\x1b[2J\\x1b]0;pwned\\x07 \\u202eexe.txt\\x9b1m\\r\n" in out
+
+
+@pytest.mark.parametrize("text", ["\x1b[31m", "a\rb", "\u2066x\u2069", "\x00", "\x85"])
+def test_visible_leaves_nothing_the_chat_refuses(text):
+    assert chat.has_control_characters(text) and not chat.has_control_characters(
+        chat.visible(text))
+    assert chat.visible("caf\u00e9 \u05e9\u05dc\tok") == "caf\u00e9 \u05e9\u05dc\tok"

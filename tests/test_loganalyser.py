@@ -174,3 +174,26 @@ def test_check_bytes_by_endpoint():
         return totals
 
     assert not la.check_bytes_by_endpoint(dash_crashes).passed
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_one_endless_line_is_malformed_and_memory_stays_bounded(tmp_path, suffix):
+    """A crashed log ending in megabytes of NUL bytes and no newline: the old
+    `for line in f` held the whole tail as one string (peak ~2x its size)."""
+    path = tmp_path / f"crashed.log{suffix}"
+    opener = gzip.open if suffix else open
+    with opener(path, "wb") as f:
+        f.write(GOOD.encode() + b"\0" * 8_000_000 + b"\n" + GOOD.encode() + b"\0" * 8_000_000)
+    a, peak = la.peak_memory(la.analyse_file, path)
+    assert (a.lines, a.parsed, a.malformed) == (4, 2, 2) and a.read_error is None
+    assert a.malformed_examples[0] == (2, "\0" * 80)
+    assert peak < 1_000_000, peak  # the limit, a few times over, not the 8 MB line
+
+
+def test_a_line_just_under_the_limit_is_read_whole(tmp_path):
+    path = tmp_path / "long.log"
+    long_good = GOOD.replace("?ref=x", "?ref=" + "x" * (la.MAX_LINE - len(GOOD) + 1))
+    assert len(long_good) == la.MAX_LINE  # newline included
+    path.write_text(long_good + long_good.replace("ref=", "ref=y"), encoding="utf-8")
+    a = la.analyse_file(path)
+    assert (a.lines, a.parsed) == (2, 1)  # the second is one character too long

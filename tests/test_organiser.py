@@ -167,6 +167,40 @@ def test_bad_logs_are_refused(tmp_path, content):
         organiser.undo(log)
 
 
+@pytest.mark.parametrize(("moves", "new_dirs", "message"), [
+    ([["a.txt", "a.txt"]], [], "onto itself"),
+    ([["a.txt", "./a.txt"]], [], "onto itself"),
+    ([], [1], "unexpected content"),
+    ([], ["OUTSIDE"], "outside its root"),  # an absolute path to an empty folder
+    ([], ["../outside"], "outside its root"),
+    ([], [""], "outside its root"),
+])
+def test_logs_that_would_lose_a_file_or_touch_outside_the_root_are_refused(
+        tmp_path, capsys, moves, new_dirs, message):
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    write(root, "a.txt", b"keep me")
+    outside.mkdir()
+    new_dirs = [str(outside) if d == "OUTSIDE" else d for d in new_dirs]
+    log = tmp_path / "log.json"
+    log.write_text(json.dumps({"format": organiser.LOG_FORMAT, "root": str(root),
+                               "new_dirs": new_dirs, "moves": moves}), encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        organiser.main(["undo", str(log), "--apply"])
+    assert exc.value.code == 2 and message in capsys.readouterr().err
+    assert (root / "a.txt").read_bytes() == b"keep me" and outside.is_dir()
+
+
+def test_undo_never_removes_the_only_name_of_a_file(tmp_path, monkeypatch):
+    write(tmp_path, "a.txt", b"keep me")
+    log = tmp_path / "log.json"
+    log.write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(organiser, "read_log", lambda _: {  # a log that escaped validation
+        "root": str(tmp_path), "new_dirs": [], "moves": [["a.txt", "a.txt"]]})
+    outcome = organiser.undo(log)
+    assert outcome.done == 0 and outcome.problems
+    assert (tmp_path / "a.txt").read_bytes() == b"keep me" and log.exists()
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["organise", "no-such-dir"], "not a directory"),
     (["organise", ".", "--by", "colour"], "invalid choice"),

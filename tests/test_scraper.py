@@ -144,8 +144,10 @@ def test_cli(site):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["ftp://x/"], "http(s) URL"),
-    (["http://h.test/", "--workers", "0"], "out of range"),
-    (["http://h.test/", "--delay", "soon"], "expected a number"),
+    (["http://h.test/", "--workers", "0"], "at least 1"),
+    (["http://h.test/", "--delay", "soon"], "finite number of seconds"),
+    (["http://h.test/", "--delay", "nan"], "finite number of seconds"),
+    (["http://h.test/", "--timeout", "inf"], "finite number of seconds"),
     ([], "required"),
 ])
 def test_bad_usage_exits_2(argv, message, capsys):
@@ -321,3 +323,38 @@ def test_the_crawler_obeys_the_matching_rules_of_the_running_pythons_robotparser
         c = sc.crawl(url)
     fetched_private = f"{url}/private/admin.html" in c.pages
     assert fetched_private is not rfc9309
+
+
+def test_a_link_that_is_not_a_url_is_skipped_and_reported_not_fatal(site, capsys):
+    url, _, root = site
+    (root / "about.html").write_text('<a href="http://[oops">x</a><a href="/">home</a>',
+                                     encoding="utf-8")
+    (root / "base.html").write_text('<base href="http://[base"><a href="/">x</a>',
+                                    encoding="utf-8")
+    bad = []
+    assert sc.extract_links((root / "base.html").read_text(), url + "/x/", bad) == (
+        "", [url + "/"])
+    assert bad == ["http://[base"]  # ignored, as browsers ignore an invalid base URL
+    c = sc.crawl(url, delay=0)
+    assert c.bad_links == {"http://[oops"} and len(c.pages) > 10
+    assert sc.main([url, "--delay", "0"]) == 1
+    assert "broken, not a URL: http://[oops" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("delay", "expected"), [("1" + "0" * 400, 60.0),  # the documented cap
+                                                 ("2", 2.0)])
+def test_crawl_delay_is_capped_and_never_raises(site, delay, expected):
+    url, _, root = site
+    (root / "robots.txt").write_text(f"User-agent: *\nCrawl-delay: {delay}\n", encoding="utf-8")
+    crawler = sc.Crawler(url, delay=0, max_pages=1)
+    assert crawler.robots_note == "read" and crawler.limiter.interval == expected
+
+
+@pytest.mark.parametrize("line", ["Crawl-delay: " + "9" * 5000, "Disallow: http://[oops"])
+def test_robots_that_robotparser_cannot_read_allows_nothing_or_skips_the_line(site, line):
+    url, _, root = site
+    (root / "robots.txt").write_text(f"User-agent: *\n{line}\n", encoding="utf-8")
+    crawler = sc.Crawler(url, delay=0, max_pages=1)  # 3.11's parser raises on the URL rule
+    assert crawler.robots_note == "read" or crawler.robots_note.startswith("unusable (")
+    if crawler.robots_note != "read":
+        assert sc.crawl(url, delay=0).pages == {}

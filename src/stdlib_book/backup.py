@@ -15,6 +15,7 @@ is reported by name instead of being discovered on the day of the restore.
 * ``--dry-run`` lists what would be backed up and writes nothing.
 * ``--notify-to`` sends the outcome by e-mail with :mod:`smtplib`; a failure
   to notify is reported (exit code 1) but never deletes or spoils the backup.
+  A password is sent only over TLS (``--smtp-ssl`` or ``--starttls``, RFC 8314).
 
     python -m stdlib_book.backup create SOURCE DEST_DIR [--dry-run] [--notify-to ADDR ...]
     python -m stdlib_book.backup verify ARCHIVE
@@ -30,8 +31,11 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import secrets
 import shutil
 import smtplib
+import ssl
+import stat
 import sys
 import tempfile  # noqa: F401 - used by the doctests
 import zipfile
@@ -41,7 +45,15 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path, PurePath, PurePosixPath
 
-from stdlib_book.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, UsageError, program_parser, run_main
+from stdlib_book.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    UsageError,
+    describe,
+    program_parser,
+    run_main,
+)
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
 
 #: What this program means by the contract's codes 1 and 3.
@@ -52,8 +64,19 @@ MANIFEST = "MANIFEST.sha256"
 CHUNK = 1 << 20
 
 
+#: What reading a member can raise besides a CRC error: an encrypted member
+#: (RuntimeError), an unknown compression method (NotImplementedError), bad
+#: compressed data (zlib.error, OSError from bz2, lzma.LZMAError).
+UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError,
+              NotImplementedError, ValueError, getattr(zipfile.lzma, "LZMAError", OSError))
+
+
 class BackupError(Exception):
     """The request cannot be carried out (bad source, archive in the way, ...)."""
+
+
+class NothingRestored(BackupError):
+    """The archive failed verification, or writing it failed: nothing restored."""
 
 
 def sha256_of(stream) -> str:
@@ -282,7 +305,8 @@ def verify(archive: str | Path) -> Verified:
 
     Never raises for a damaged archive: every problem (unreadable zip, CRC
     error, checksum mismatch, file missing from or not in the manifest,
-    unsafe member name) is returned in ``problems``.
+    unsafe member name, a member encrypted or compressed in a way zipfile
+    cannot read, an impossible date) is returned in ``problems``.
     """
     result = Verified(Path(archive))
     try:
@@ -296,8 +320,8 @@ def verify(archive: str | Path) -> Verified:
         except KeyError:
             result.problems.append(f"no {MANIFEST} in the archive")
             return result
-        except (zipfile.BadZipFile, zlib.error, OSError, UnicodeDecodeError) as exc:
-            result.problems.append(f"{MANIFEST} is damaged: {exc}")
+        except UNREADABLE as exc:  # UnicodeDecodeError is a ValueError
+            result.problems.append(f"{MANIFEST} is unreadable: {exc}")
             return result
         expected = {}
         # split("\n"), not splitlines(): a name may contain \f, \x1c or \u2028
@@ -321,10 +345,15 @@ def verify(archive: str | Path) -> Verified:
                 result.problems.append(f"{name}: unsafe path in archive")
                 continue
             try:
+                dt.datetime(*zf.getinfo(name).date_time)  # restore sets it as the mtime
+            except ValueError as exc:
+                result.problems.append(f"{name}: invalid date in the archive ({exc})")
+                continue
+            try:
                 with zf.open(name) as member:
                     actual = sha256_of(member)
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
-                result.problems.append(f"{name}: unreadable ({exc})")
+            except UNREADABLE as exc:
+                result.problems.append(f"{name}: unreadable ({type(exc).__name__}: {exc})")
                 continue
             result.checked += 1
             if actual != expected[name]:
@@ -337,29 +366,52 @@ def restore(archive: str | Path, target: str | Path, *, dry_run: bool = False) -
 
     Refuses to extract anything from an archive that fails verification,
     and never writes outside ``target`` (names are checked by ``verify``).
+    Files are extracted into a new folder beside ``target``, which becomes
+    ``target`` only when every file is written: a restore that fails part-way
+    (disk full) removes what it wrote and raises :class:`NothingRestored`.
     """
     target = Path(target)
     if target.exists() and not target.is_dir():
         raise BackupError(f"target is not a directory: {target}")
     checked = verify(archive)
     if not checked.ok:
-        raise BackupError(f"archive failed verification, nothing restored: {checked.problems[0]}")
+        raise NothingRestored(f"archive failed verification, nothing restored: "
+                              f"{checked.problems[0]}")
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"target is not empty, not restoring over it: {target}")
     with zipfile.ZipFile(archive) as zf:
         names = sorted(n for n in zf.namelist() if n != MANIFEST and not n.endswith("/"))
         if dry_run:
             return names
-        target.mkdir(parents=True, exist_ok=True)
-        for folder in sorted(n for n in zf.namelist() if n.endswith("/")):
-            (target / folder).mkdir(parents=True, exist_ok=True)  # checked by verify
-        for name in names:
-            dest = target / name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(name) as src, open(dest, "xb") as out:
-                shutil.copyfileobj(src, out, CHUNK)
-            mtime = dt.datetime(*zf.getinfo(name).date_time).timestamp()
-            os.utime(dest, (mtime, mtime))
+        staging = target.parent / f".{target.name}.restoring-{secrets.token_hex(4)}"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging.mkdir()  # the umask's mode, as target would have had; never an old one
+        except OSError as exc:
+            raise NothingRestored(f"restore failed, nothing restored: {describe(exc)}") from None
+        try:
+            for folder in sorted(n for n in zf.namelist() if n.endswith("/")):
+                (staging / folder).mkdir(parents=True, exist_ok=True)  # checked by verify
+            for name in names:
+                dest = staging / name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(name) as src, open(dest, "xb") as out:
+                    shutil.copyfileobj(src, out, CHUNK)
+                mtime = dt.datetime(*zf.getinfo(name).date_time).timestamp()
+                os.utime(dest, (mtime, mtime))
+            if target.exists():  # empty, checked above
+                staging.chmod(stat.S_IMODE(target.stat().st_mode))
+            try:
+                staging.replace(target)  # POSIX: replaces an empty directory atomically
+            except OSError:  # Windows cannot; and anywhere, target is no longer empty
+                target.rmdir()  # fails (and nothing is lost) if something is in it now
+                staging.rename(target)
+        except BaseException as exc:  # Ctrl-C included: never leave half a restore
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise NothingRestored(f"restore failed, nothing restored: {describe(exc)}"
+                                      ) from None
+            raise
     return names
 
 
@@ -379,21 +431,29 @@ def report_message(subject_ok: bool, summary: str, *, sender: str, to: Sequence[
 
 
 def send_notification(msg: EmailMessage, *, host: str, port: int, starttls: bool = False,
-                      username: str | None = None, password: str | None = None,
-                      timeout: float = 10) -> None:
-    """Send ``msg`` with :mod:`smtplib`. With ``starttls`` the connection is
-    upgraded with a verifying TLS context before any login. Raises
+                      implicit_tls: bool = False, username: str | None = None,
+                      password: str | None = None, timeout: float = 10,
+                      context: ssl.SSLContext | None = None) -> None:
+    """Send ``msg`` with :mod:`smtplib`. With ``implicit_tls`` the connection is
+    TLS from the first byte (``SMTP_SSL``, port 465, what RFC 8314 prefers);
+    with ``starttls`` it is upgraded before anything else is sent. Either way
+    the server's certificate and name are verified (``context``, by default
+    :func:`ssl.create_default_context`). A password is never sent without
+    TLS: ``username`` without either raises ``ValueError``. Raises
     ``OSError``/``smtplib.SMTPException`` for the caller to report.
 
     ``local_hostname`` is given because otherwise ``smtplib`` looks up this
     machine's fully qualified name (``socket.getfqdn()``) for its EHLO
     greeting: a DNS query that can stall for seconds where DNS is slow.
     """
-    import ssl
-
-    with smtplib.SMTP(host, port, local_hostname="localhost", timeout=timeout) as smtp:
-        if starttls:
-            smtp.starttls(context=ssl.create_default_context())
+    if username is not None and not (starttls or implicit_tls):
+        raise ValueError("refusing to send an SMTP password without TLS")
+    context = context or ssl.create_default_context()
+    with (smtplib.SMTP_SSL(host, port, local_hostname="localhost", timeout=timeout,
+                           context=context) if implicit_tls else
+          smtplib.SMTP(host, port, local_hostname="localhost", timeout=timeout)) as smtp:
+        if starttls and not implicit_tls:
+            smtp.starttls(context=context)
         if username is not None:
             smtp.login(username, password or "")
         smtp.send_message(msg)
@@ -416,10 +476,14 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--notify-from", default="backup@localhost", metavar="ADDRESS",
                     help="sender address (%(default)s)")
     cr.add_argument("--smtp-host", default="localhost", help="SMTP server (%(default)s)")
-    cr.add_argument("--smtp-port", type=int, default=25, help="SMTP port (%(default)s)")
-    cr.add_argument("--starttls", action="store_true", help="upgrade the SMTP connection to TLS")
-    cr.add_argument("--smtp-user", help="log in as this user; the password is read from "
-                    "the BACKUP_SMTP_PASSWORD environment variable, never the command line")
+    cr.add_argument("--smtp-port", type=int, help="SMTP port (465 with --smtp-ssl, else 25)")
+    tls = cr.add_mutually_exclusive_group()
+    tls.add_argument("--smtp-ssl", action="store_true",
+                     help="TLS from the first byte (implicit TLS, port 465; RFC 8314)")
+    tls.add_argument("--starttls", action="store_true", help="upgrade the connection to TLS")
+    cr.add_argument("--smtp-user", help="log in as this user (needs --smtp-ssl or --starttls); "
+                    "the password is read from the BACKUP_SMTP_PASSWORD environment variable, "
+                    "never the command line")
     ve = sub.add_parser("verify", help="check every file of an archive against its manifest")
     ve.add_argument("archive", type=Path)
     re_ = sub.add_parser("restore", help="verify, then extract into an empty directory")
@@ -432,6 +496,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _create(args: argparse.Namespace) -> int:
     if not args.source.is_dir():
         raise UsageError(f"source is not a directory: {args.source}")
+    if args.smtp_user is not None and not (args.smtp_ssl or args.starttls):
+        raise UsageError("--smtp-user needs --smtp-ssl or --starttls: "
+                         "the password would cross the network in clear text")
     if args.dry_run:
         inv = inventory(args.source)
         for rel in inv.files:
@@ -456,8 +523,10 @@ def _create(args: argparse.Namespace) -> int:
         msg = report_message(checked.ok, "\n".join(details), sender=args.notify_from,
                              to=args.notify_to)
         try:
-            send_notification(msg, host=args.smtp_host, port=args.smtp_port,
-                              starttls=args.starttls, username=args.smtp_user,
+            send_notification(msg, host=args.smtp_host,
+                              port=args.smtp_port or (465 if args.smtp_ssl else 25),
+                              starttls=args.starttls, implicit_tls=args.smtp_ssl,
+                              username=args.smtp_user,
                               password=os.environ.get("BACKUP_SMTP_PASSWORD"))
             print(f"notified {', '.join(args.notify_to)}")
         except (OSError, smtplib.SMTPException) as exc:
@@ -481,11 +550,11 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK if checked.ok else EXIT_FAILED
     try:
         names = restore(args.archive, args.target, dry_run=args.dry_run)
-    except BackupError as exc:
-        if "verification" not in str(exc):
-            raise UsageError(str(exc)) from None
+    except NothingRestored as exc:
         print(f"backup: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
     verb = "would restore" if args.dry_run else "restored"
     print(f"{verb} {len(names)} file(s) into {args.target}")
     return EXIT_OK

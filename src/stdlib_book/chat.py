@@ -67,8 +67,23 @@ def has_control_characters(text: str) -> bool:
     >>> has_control_characters("see \u202efdp.exe"), has_control_characters("\u05e9\u05dc")
     (True, False)
     """
-    return any((ord(ch) < 32 and ch != "\t") or 0x7F <= ord(ch) <= 0x9F
-               or ch in _BIDI_CONTROLS for ch in text)
+    return any(map(_is_control, text))
+
+
+def visible(text: str) -> str:
+    r"""``text`` with every character :func:`has_control_characters` refuses
+    written as a Python escape, so that a hostile server cannot clear, move,
+    recolour or retitle the user's terminal, or reorder the line it shows.
+
+    >>> print(visible("\x1b[2Jhi \u202eevil\x9b \u05e9\u05dc"))
+    \x1b[2Jhi \u202eevil\x9b של
+    """
+    return "".join(ch.encode("unicode_escape").decode("ascii") if _is_control(ch) else ch
+                   for ch in text)
+
+
+def _is_control(ch: str) -> bool:
+    return (ord(ch) < 32 and ch != "\t") or 0x7F <= ord(ch) <= 0x9F or ch in _BIDI_CONTROLS
 
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -368,8 +383,8 @@ async def _interactive(host: str, port: int, nick: str) -> int:
     except (TimeoutError, OSError) as exc:
         print(f"chat: cannot connect to {host}:{port}: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except ValueError as exc:
-        print(f"chat: {exc}", file=sys.stderr)
+    except ValueError as exc:  # the server's refusal, shown as text, never obeyed
+        print(f"chat: {visible(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
     loop = asyncio.get_running_loop()
     typed_lines: asyncio.Queue[str] = asyncio.Queue()
@@ -379,9 +394,9 @@ async def _interactive(host: str, port: int, nick: str) -> int:
             loop.call_soon_threadsafe(typed_lines.put_nowait, typed)
         loop.call_soon_threadsafe(typed_lines.put_nowait, "")
 
-    async def show() -> None:
+    async def show() -> None:  # what the server sends is shown, never obeyed by the terminal
         while line := await client.reader.readline():
-            print(line.decode("utf-8", "replace"), end="", flush=True)
+            print(visible(line.decode("utf-8", "replace").removesuffix("\n")), flush=True)
 
     threading.Thread(target=read_stdin, daemon=True, name="chat-stdin").start()
     printer = asyncio.create_task(show())

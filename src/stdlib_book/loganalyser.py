@@ -9,10 +9,11 @@ The log format is Apache's **Combined Log Format** with one field appended,
 resolution; ``--time-unit s`` reads that variant.) A line without the
 trailing field is still counted, it just has no response time.
 
-The analyser reads one line at a time and keeps only counters whose size
-depends on how many *different* statuses, paths, clients and minutes there
-are, never on how many lines: memory stays flat as the log grows (chapter 9
-measures it). Lines it cannot parse are counted and reported, never fatal.
+The analyser reads one line at a time, at most ``MAX_LINE`` characters of it (a
+longer one, say a crashed log's megabytes of NUL bytes, is malformed), and keeps only
+counters whose size depends on how many *different* statuses, paths, clients and
+minutes there are, never on how many lines: memory stays flat as the log grows
+(chapter 9 measures it). Lines it cannot parse are counted and reported, never fatal.
 
     python -m stdlib_book.loganalyser generate OUT.log --lines N [--seed S]
     python -m stdlib_book.loganalyser analyse LOG [--out DIR] [--top N] [--force]
@@ -53,6 +54,7 @@ LINE = re.compile(
     r'(?: "(?:[^"\\]|\\.)*" "(?:[^"\\]|\\.)*")?(?: (?P<duration>\d+(?:\.\d+)?))?\s*$'
 )
 _ID = re.compile(r"/\d+(?=/|$)")
+MAX_LINE = 65_536  # characters; Apache refuses request lines over 8,190 bytes anyway
 
 
 def endpoint(target: str) -> str:
@@ -84,9 +86,7 @@ class LatencyHistogram:
 
     def __init__(self) -> None:
         self.buckets = [0] * (len(self.EDGES) + 1)
-        self.count = 0
-        self.total = 0.0
-        self.max = 0.0
+        self.count, self.total, self.max = 0, 0.0, 0.0
 
     def add(self, ms: float) -> None:
         self.buckets[bisect.bisect_left(self.EDGES, ms)] += 1
@@ -122,8 +122,7 @@ class Analysis:
     clients: Counter[str] = field(default_factory=Counter)
     hours: Counter[str] = field(default_factory=Counter)
     minutes: Counter[str] = field(default_factory=Counter)  # "dd/Mon/yyyy:HH:MM"
-    #: Why reading stopped before the end of the log (a truncated .gz), or None.
-    read_error: str | None = None
+    read_error: str | None = None  # why reading stopped early (a truncated .gz), or None
     minute_errors: Counter[str] = field(default_factory=Counter)
     latency: defaultdict[str, LatencyHistogram] = field(
         default_factory=lambda: defaultdict(LatencyHistogram))
@@ -229,9 +228,9 @@ def open_log(path: str | Path) -> TextIO:
 
 
 def analyse_file(path: str | Path, **kwargs) -> Analysis:
-    """:func:`analyse` over a log file. A file that stops being readable
-    part-way (a ``.gz`` cut short by a full disk or an interrupted copy)
-    keeps what was read; ``read_error`` says why it stopped."""
+    """:func:`analyse` over a log file, at most ``MAX_LINE`` characters a line.
+    A file that stops being readable part-way (a ``.gz`` cut short by a full
+    disk or an interrupted copy) keeps what was read; ``read_error`` says why."""
     problems: list[str] = []
     with open_log(path) as f:
         a = analyse(_until_unreadable(f, problems), **kwargs)
@@ -239,9 +238,16 @@ def analyse_file(path: str | Path, **kwargs) -> Analysis:
     return a
 
 
-def _until_unreadable(lines: Iterable[str], problems: list[str]) -> Iterable[str]:
+def _until_unreadable(f: TextIO, problems: list[str]) -> Iterable[str]:
+    """The lines of ``f`` until it cannot be read (``problems`` says why); a line over
+    ``MAX_LINE`` characters is cut to end in `` [cut]`` (never a ``LINE``), its rest dropped."""
     try:
-        yield from lines
+        while line := f.readline(MAX_LINE):
+            if len(line) == MAX_LINE and not line.endswith("\n"):
+                while (rest := f.readline(MAX_LINE)) and not rest.endswith("\n"):
+                    pass
+                line = line[:200] + " [cut]"
+            yield line
     except (EOFError, OSError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         problems.append(str(exc) or type(exc).__name__)
 
@@ -291,8 +297,7 @@ def generate_lines(n: int, *, seed: int = 0, bad_fraction: float = 0.003) -> Ite
     for i in range(n):
         u = (i + 0.5) / n
         # More traffic by day than by night: invert a cumulative rate 1 - 0.6 cos(2 pi u).
-        t = int(86400 * (u + 0.6 * math.sin(2 * math.pi * u) / (2 * math.pi)))
-        t = min(86399, max(0, t))
+        t = min(86399, max(0, int(86400 * (u + 0.6 * math.sin(2 * math.pi * u) / (2 * math.pi)))))
         if rng.random() < bad_fraction:
             yield _malformed(rng, t) + "\n"
             continue
@@ -335,8 +340,7 @@ def _malformed(rng: random.Random, t: int) -> str:
         return good.replace('"GET / HTTP/1.1"', '"\\x16\\x03\\x01\\x02\\x00"')  # TLS to plain HTTP
     if kind == 4:
         return good.replace("[", "", 1)  # broken timestamp
-    # Binary garbage: lone surrogates, which generate_log writes as the raw
-    # (invalid UTF-8) bytes 0x80-0xff through errors="surrogateescape".
+    # Binary garbage: lone surrogates, written as raw bytes 0x80-0xff (surrogateescape).
     return "".join(chr(0xDC80 + rng.randrange(128)) for _ in range(rng.randrange(1, 30)))
 
 
@@ -374,9 +378,7 @@ def write_csvs(a: Analysis, out: Path) -> list[Path]:
     for name, (header, rows) in tables.items():
         path = out / name
         with open(path, "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(header)
-            writer.writerows(rows)
+            csv.writer(f).writerows([header, *rows])
         written.append(path)
     return written
 
@@ -468,9 +470,9 @@ def _count(text: str) -> int:
     try:
         value = int(text.replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        value = -1
     if value < 0:
-        raise argparse.ArgumentTypeError(f"expected zero or more, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a whole number, zero or more, got {text!r}")
     return value
 
 
@@ -478,9 +480,9 @@ def _fraction(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        value = math.nan
     if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text!r}")
     return value
 
 

@@ -318,13 +318,17 @@ def read_log(log: str | Path) -> dict:
           and isinstance(data.get("root"), str) and isinstance(data.get("moves"), list)
           and all(isinstance(m, list) and len(m) == 2 and all(isinstance(p, str) for p in m)
                   for m in data["moves"])
-          and isinstance(data.get("new_dirs"), list))
+          and isinstance(data.get("new_dirs"), list)
+          and all(isinstance(p, str) for p in data["new_dirs"]))
     if not ok:
         raise OrganiserError(f"not an organiser undo log (unexpected content): {log}")
-    for m in data["moves"]:
-        for p in m:
-            if PurePosixPath(p).is_absolute() or ".." in PurePosixPath(p).parts:
-                raise OrganiserError(f"undo log names a path outside its root: {p!r}")
+    for p in [*(p for m in data["moves"] for p in m), *data["new_dirs"]]:
+        path = PurePosixPath(p)
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            raise OrganiserError(f"undo log names a path outside its root: {p!r}")
+    for source, destination in data["moves"]:
+        if PurePosixPath(source) == PurePosixPath(destination):
+            raise OrganiserError(f"undo log moves a file onto itself: {source!r}")
     return data
 
 
@@ -342,7 +346,7 @@ def undo(log: str | Path, *, dry_run: bool = False) -> Outcome:
         src, dst = root / source, root / destination
         if src.exists() and not dst.exists():
             continue  # this move never happened (an interrupted run)
-        if _same_file(src, dst):  # interrupted between link and unlink: one file, two names
+        if src != dst and _same_file(src, dst):  # interrupted between link and unlink
             if dry_run:
                 print(f"would remove the second name {destination} of {source}")
             else:
@@ -375,8 +379,12 @@ def undo(log: str | Path, *, dry_run: bool = False) -> Outcome:
 
 
 def _same_file(a: Path, b: Path) -> bool:
+    """Two names of one file, as an interrupted ``move_no_replace`` leaves it:
+    two hard links (a case-insensitive file system's two spellings of one name
+    are one link, and removing "the other" would remove the file)."""
     try:
-        return not a.is_symlink() and not b.is_symlink() and os.path.samefile(a, b)
+        return (not a.is_symlink() and not b.is_symlink() and os.path.samefile(a, b)
+                and os.stat(b).st_nlink > 1)
     except OSError:
         return False
 

@@ -4,18 +4,19 @@ It crawls one site and reports its pages, titles, redirects and broken links.
 Being polite is not optional for a crawler, so by default it:
 
 * reads ``/robots.txt`` first (with :mod:`urllib.robotparser`) and never
-  fetches a path that it disallows, honouring ``Crawl-delay`` too; as RFC 9309
-  asks, it follows up to five redirects for robots.txt, even to another host
-  (http to https is the common case), and when robots.txt is unreachable (a 5xx
-  answer, a timeout, no connection) it fetches nothing;
+  fetches a path that it disallows, honouring ``Crawl-delay`` too (at most
+  ``MAX_CRAWL_DELAY``, 60 s); as RFC 9309 asks, it follows up to five redirects
+  for robots.txt, even to another host (http to https is the common case), and
+  when robots.txt is unreachable (5xx, timeout, no connection) or unusable (a
+  rule urllib.robotparser cannot read) it fetches nothing;
 * spaces its requests at least ``--delay`` seconds apart, however many
   threads it uses (a shared :class:`RateLimiter`);
 * stays on the start URL's host, refusing even a *redirect* that leaves it;
 * identifies itself with a ``User-Agent`` and gives up on a slow server
   after a timeout.
 
-Bad HTML does not stop it: :class:`html.parser.HTMLParser` is forgiving by
-design, and any page it cannot decode or parse is reported, not fatal.
+Bad HTML does not stop it: :class:`html.parser.HTMLParser` is forgiving by design;
+a page it cannot decode or parse, or a link that is not a URL, is reported, not fatal.
 
     python -m stdlib_book.scraper URL [--max-pages N] [--workers N] [--delay S] [--json]
 
@@ -41,7 +42,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from stdlib_book.cli import EXIT_OK, EXIT_PARTIAL, Failed, UsageError, program_parser, run_main
+from stdlib_book import cli
 from stdlib_book.selfcheck import Checker, Feedback, run_checks
 from stdlib_book.servers import QuietHandler
 
@@ -49,12 +50,12 @@ from stdlib_book.servers import QuietHandler
 EXIT_CODES = {1: "done, but broken links or failed pages were found (listed)",
               3: "failed: nothing crawled (the start page failed, or robots.txt forbids "
                  "it or could not be read)"}
-EXIT_BROKEN = EXIT_PARTIAL
 #: What a peer that does not speak HTTP properly makes urllib raise besides
 #: ``OSError``: a bad status line, a body shorter than its Content-Length.
 PEER_ERRORS = (urllib.error.URLError, OSError, http.client.HTTPException)
 USER_AGENT = "stdlib-book-scraper/1.0"
 MAX_BYTES = 2_000_000
+MAX_CRAWL_DELAY = 60.0  # seconds: a longer robots.txt Crawl-delay is capped to this
 
 
 class LinkParser(HTMLParser):
@@ -121,17 +122,22 @@ def same_host(url: str, start: str) -> bool:
     return (a.scheme.lower(), a.netloc.lower()) == (b.scheme.lower(), b.netloc.lower())
 
 
-def extract_links(html: str, page_url: str) -> tuple[str, list[str]]:
-    """The title and the absolute, normalised http(s) links of a page."""
+def extract_links(html: str, page_url: str, bad: list | None = None) -> tuple[str, list[str]]:
+    """The title and the absolute, normalised http(s) links of a page. An href
+    that is not a URL at all (``http://[oops``) is skipped, and added to ``bad``."""
     parser = LinkParser()
     parser.feed(html)
     parser.close()
-    base = urllib.parse.urljoin(page_url, parser.base) if parser.base else page_url
-    links = []
-    for href in parser.links:
-        url = urllib.parse.urljoin(base, href)
-        if urllib.parse.urlsplit(url).scheme in ("http", "https"):
-            links.append(normalise(url))
+    links, base, bad = [], page_url, [] if bad is None else bad
+    for i, href in enumerate([parser.base or "", *parser.links]):  # a bad base is ignored
+        try:
+            url = urllib.parse.urljoin(base, href)
+            if i == 0:
+                base = url
+            elif urllib.parse.urlsplit(url).scheme in ("http", "https"):
+                links.append(normalise(url))
+        except ValueError:  # urlsplit: "Invalid IPv6 URL", a bad port ...
+            bad.append(href)
     return parser.title, links
 
 
@@ -213,6 +219,7 @@ class Page:
     title: str = ""
     links: list[str] = field(default_factory=list)
     error: str = ""
+    bad_links: list[str] = field(default_factory=list)  # hrefs that are not URLs
     content_type: str = ""
 
 
@@ -225,6 +232,7 @@ class Crawl:
     robots_note: str = ""  # how robots.txt was read (see Crawler._read_robots)
     offsite: set[str] = field(default_factory=set)
     not_visited: set[str] = field(default_factory=set)  # over --max-pages
+    bad_links: set[str] = field(default_factory=set)  # hrefs that are not URLs: broken
 
     @property
     def broken(self) -> list[Page]:
@@ -265,8 +273,7 @@ class Crawler:
             raise ValueError("max_pages and workers must be at least 1")
         self.start = normalise(start)
         self.max_pages, self.workers, self.timeout = max_pages, workers, timeout
-        self.user_agent = user_agent
-        self.limiter = RateLimiter(delay)
+        self.user_agent, self.limiter = user_agent, RateLimiter(delay)
         self.opener = urllib.request.build_opener(_StayOnHost(self.start),
                                                   _RateLimited(self.limiter))
         self.robots_opener = urllib.request.build_opener(_RobotsRedirects(),
@@ -274,7 +281,7 @@ class Crawler:
         self.robots_note = "not read (obey_robots=False)"
         self.robots = self._read_robots() if obey_robots else None
         robot_delay = self.robots.crawl_delay(user_agent) if self.robots else None
-        self.limiter.interval = max(delay, float(robot_delay or 0))
+        self.limiter.interval = max(delay, float(min(robot_delay or 0, MAX_CRAWL_DELAY)))
 
     def _open(self, url: str):
         # Only http(s) URLs on the start host get here (checked in __init__ and run).
@@ -294,9 +301,12 @@ class Crawler:
         try:
             with self.robots_opener.open(request, timeout=self.timeout) as response:
                 body = _read_whole(response)
-                rp.parse(body.decode("utf-8", "replace").splitlines())
                 final = response.url
             self.robots_note = "read" + ("" if final == rp.url else f" (redirected to {final})")
+            rp.parse(body.decode("utf-8", "replace").splitlines())
+        except ValueError as exc:  # 3.11: a rule that is not a URL; any: a 5000-digit delay
+            rp.disallow_all = True
+            self.robots_note = f"unusable ({exc}): nothing allowed"
         except urllib.error.HTTPError as exc:
             exc.close()
             if exc.code in (401, 403):
@@ -341,7 +351,8 @@ class Crawler:
         page = Page(url, status, final, content_type=ctype)
         if ctype == "text/html":
             try:
-                page.title, page.links = extract_links(body.decode(charset, "replace"), final)
+                page.title, page.links = extract_links(body.decode(charset, "replace"), final,
+                                                       page.bad_links)
             except (LookupError, AssertionError) as exc:  # unknown charset; parser bug
                 page.error = f"unparseable HTML: {exc}"
         return page
@@ -364,6 +375,7 @@ class Crawler:
                     del running[future]
                     page = future.result()
                     crawl.pages[page.url] = page
+                    crawl.bad_links.update(page.bad_links)
                     for link in page.links:
                         crawl.referrers.setdefault(link, set()).add(page.url)
                         if link in seen:
@@ -410,7 +422,8 @@ def report(c: Crawl) -> str:
             lines.append(f"  {short(p.url):<28} {p.error}  (linked from {where or 'start'})")
     for label, urls in (("not fetched, robots.txt", c.robots_blocked),
                         ("not fetched, other host", c.offsite),
-                        ("not fetched, over --max-pages", c.not_visited)):
+                        ("not fetched, over --max-pages", c.not_visited),
+                        ("broken, not a URL", c.bad_links)):
         if urls:
             lines.append(f"{label}: " + ", ".join(sorted(short(u) for u in urls)))
     return "\n".join(lines)
@@ -484,14 +497,12 @@ def site_handler(requests: list[tuple[float, str]] | None = None, *,
                 log.append((time.monotonic(), self.path))
             if latency:
                 time.sleep(latency)
-            if self.path.startswith("/old/"):
-                self._redirect(301, self.path[4:])
-            elif self.path == "/loop":
-                self._redirect(302, "/loop")
-            elif self.path == "/away":
-                self._redirect(302, "http://elsewhere.invalid/")
-            else:
-                super().do_GET()
+            redirect = ((301, self.path[4:]) if self.path.startswith("/old/") else
+                        {"/loop": (302, "/loop"),
+                         "/away": (302, "http://elsewhere.invalid/")}.get(self.path))
+            if redirect is None:
+                return super().do_GET()
+            return self._redirect(*redirect)
 
         def _redirect(self, code: int, location: str) -> None:
             self.send_response(code)
@@ -505,32 +516,19 @@ def site_handler(requests: list[tuple[float, str]] | None = None, *,
 # -- command line ----------------------------------------------------------------------
 
 
-def _positive(kind: type) -> Callable[[str], float]:
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if value < (1 if kind is int else 0):
-            raise argparse.ArgumentTypeError(f"out of range: {value}")
-        return value
-
-    return parse
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = program_parser(
+    parser = cli.program_parser(
         "scraper", "Crawl one website politely (robots.txt, rate limit, same host only) "
         "and report its pages, redirects and broken links. Read-only.", EXIT_CODES)
     parser.add_argument("url", help="start URL (http or https)")
-    parser.add_argument("--max-pages", type=_positive(int), default=200, metavar="N",
+    parser.add_argument("--max-pages", type=cli.positive_int, default=200, metavar="N",
                         help="stop after N pages (%(default)s)")
-    parser.add_argument("--workers", type=_positive(int), default=4, metavar="N",
+    parser.add_argument("--workers", type=cli.positive_int, default=4, metavar="N",
                         help="fetch N pages at a time (%(default)s)")
-    parser.add_argument("--delay", type=_positive(float), default=0.1, metavar="SECONDS",
+    parser.add_argument("--delay", type=cli.seconds, default=0.1, metavar="SECONDS",
                         help="at least this long between requests (%(default)s); "
                         "robots.txt's Crawl-delay wins if longer")
-    parser.add_argument("--timeout", type=_positive(float), default=10.0, metavar="SECONDS",
+    parser.add_argument("--timeout", type=cli.seconds, default=10.0, metavar="SECONDS",
                         help="give up on a response after this long (%(default)s)")
     parser.add_argument("--ignore-robots", action="store_true",
                         help="do not read robots.txt (only for your own site)")
@@ -543,27 +541,28 @@ def _run(args: argparse.Namespace) -> int:
         c = crawl(args.url, max_pages=args.max_pages, workers=args.workers, delay=args.delay,
                   timeout=args.timeout, obey_robots=not args.ignore_robots)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise cli.UsageError(str(exc)) from None
     if not c.pages and c.robots_blocked:
-        raise Failed(f"robots.txt does not allow fetching {c.start} "
+        raise cli.Failed(f"robots.txt does not allow fetching {c.start} "
                      f"(robots.txt {c.robots_note}); nothing crawled")
     first = c.pages.get(c.start)
     if first is not None and first.error:
-        raise Failed(f"{c.start}: {first.error}; nothing crawled")
+        raise cli.Failed(f"{c.start}: {first.error}; nothing crawled")
     if args.json:
         print(json.dumps({
             "pages": {u: {"status": p.status, "title": p.title, "error": p.error}
                       for u, p in sorted(c.pages.items())},
             "redirects": c.redirects,
             "robots_blocked": sorted(c.robots_blocked), "offsite": sorted(c.offsite),
-            "not_visited": sorted(c.not_visited)}, indent=2, ensure_ascii=False))
+            "not_visited": sorted(c.not_visited), "bad_links": sorted(c.bad_links)},
+            indent=2, ensure_ascii=False))
     else:
         print(report(c))
-    return EXIT_BROKEN if c.broken else EXIT_OK
+    return cli.EXIT_PARTIAL if c.broken or c.bad_links else cli.EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_main(build_parser(), _run, argv)
+    return cli.run_main(build_parser(), _run, argv)
 
 
 # -- exercise check ----------------------------------------------------------------------

@@ -8,8 +8,11 @@ dot-unstuffing, RSET, NOOP, QUIT. That is a few dozen lines on top of
 :mod:`socketserver`, and it keeps the book's examples free of extra
 dependencies.
 
-It is a test double, not a mail server: no TLS, no authentication, no
-relaying, loopback only, and everything is kept in memory.
+It is a test double, not a mail server: no relaying, loopback only, and
+everything is kept in memory. Given a server ``context`` it speaks implicit
+TLS (as on port 465) and then, only then, accepts ``AUTH PLAIN`` with any
+password, recording who logged in; without TLS it refuses AUTH (RFC 4954's
+538), which is how a test proves that no password crossed in clear text.
 
 >>> import smtplib
 >>> from email.message import EmailMessage
@@ -25,9 +28,11 @@ relaying, loopback only, and everything is kept in memory.
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import socketserver
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +49,17 @@ class Received:
     envelope_from: str
     envelope_to: list[str]
     message: EmailMessage
+    user: str | None = None  # who logged in with AUTH PLAIN on that connection
+
+
+def _plain_user(arg: str) -> str | None:
+    """The user name in ``AUTH PLAIN <base64 of authzid NUL user NUL password>``."""
+    mechanism, _, response = arg.partition(" ")
+    try:
+        parts = base64.b64decode(response, validate=True).decode("utf-8").split("\0")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return parts[1] or None if mechanism.upper() == "PLAIN" and len(parts) == 3 else None
 
 
 def _address(arg: str, prefix: str) -> str | None:
@@ -56,10 +72,20 @@ def _address(arg: str, prefix: str) -> str | None:
     return rest[1:rest.index(">")]
 
 
-def _handler(inbox: list[Received],
-             lock: threading.Lock) -> type[socketserver.StreamRequestHandler]:
+def _handler(inbox: list[Received], lock: threading.Lock,
+             context: ssl.SSLContext | None) -> type[socketserver.StreamRequestHandler]:
     class SMTPHandler(socketserver.StreamRequestHandler):
         timeout = 30
+
+        def setup(self) -> None:
+            if context is not None:  # the handshake runs here, in this connection's thread
+                self.request.settimeout(self.timeout)
+                self.request = context.wrap_socket(self.request, server_side=True)
+            super().setup()
+
+        def finish(self) -> None:
+            super().finish()
+            self.request.close()
 
         def reply(self, text: str) -> None:
             self.wfile.write(text.encode("ascii") + b"\r\n")
@@ -68,6 +94,7 @@ def _handler(inbox: list[Received],
             self.reply("220 localhost smtp-sink ready")
             sender: str | None = None
             recipients: list[str] = []
+            user: str | None = None
             while True:
                 line = self.rfile.readline(MAX_LINE + 1)
                 if not line:
@@ -79,7 +106,14 @@ def _handler(inbox: list[Received],
                 verb, _, arg = line.decode("ascii", "replace").rstrip("\r\n").partition(" ")
                 verb = verb.upper()
                 if verb == "EHLO":
-                    self.wfile.write(b"250-localhost\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+                    auth = b"250-AUTH PLAIN\r\n" if context is not None else b""
+                    self.wfile.write(b"250-localhost\r\n" + auth +
+                                     b"250-8BITMIME\r\n250 SMTPUTF8\r\n")
+                elif verb == "AUTH":
+                    user = _plain_user(arg) if context is not None else None
+                    self.reply("235 authenticated" if user else
+                               "538 encryption required" if context is None else
+                               "501 syntax: AUTH PLAIN <base64>")
                 elif verb == "HELO":
                     self.reply("250 localhost")
                 elif verb == "MAIL":
@@ -106,7 +140,7 @@ def _handler(inbox: list[Received],
                         return
                     parsed = email.message_from_bytes(data, policy=email.policy.default)
                     with lock:
-                        inbox.append(Received(sender, recipients, parsed))  # type: ignore[arg-type]
+                        inbox.append(Received(sender, recipients, parsed, user))  # type: ignore[arg-type]
                     sender, recipients = None, []
                     self.reply("250 OK queued")
                 elif verb == "RSET":
@@ -138,14 +172,15 @@ class _Server(JoinedThreadsMixIn, socketserver.TCPServer):
 
 
 @contextmanager
-def smtp_sink() -> Iterator[tuple[str, int, list[Received]]]:
+def smtp_sink(context: ssl.SSLContext | None = None) -> Iterator[tuple[str, int, list[Received]]]:
     """Run the sink on 127.0.0.1 and a free port; yield ``(host, port, inbox)``.
+    With a server ``context``, every connection is implicit TLS.
 
     ``inbox`` fills with :class:`Received` messages as they arrive. The server
     is shut down and its socket closed when the block ends.
     """
     inbox: list[Received] = []
-    server = _Server((LOOPBACK, 0), _handler(inbox, threading.Lock()))
+    server = _Server((LOOPBACK, 0), _handler(inbox, threading.Lock(), context))
     thread = threading.Thread(target=server.serve_forever, name="smtp_sink", daemon=True)
     thread.start()
     try:

@@ -50,6 +50,21 @@ def test_create_verify_restore_round_trip(source, dest, tmp_path):
     assert sorted(p.name for p in dest.iterdir()) == [made.archive.name]  # no partial file left
 
 
+def test_a_file_named_like_the_manifest_is_skipped_and_listed(source, dest, tmp_path, capsys):
+    # hypothesis found it: a top-level MANIFEST.sha256 of the user's became a second
+    # member of that name, and the backup failed verification (exit 3)
+    (source / backup.MANIFEST).write_text("the user's own file\n", encoding="utf-8")
+    (source / "dir00000_0" / backup.MANIFEST).write_text("another\n", encoding="utf-8")
+    code = backup.main(["create", str(source), str(dest)])
+    out = capsys.readouterr().out
+    assert code == backup.EXIT_PARTIAL
+    assert f"skipped {backup.MANIFEST}: the name of the archive's own manifest" in out
+    (archive,) = dest.iterdir()
+    assert backup.main(["restore", str(archive), str(tmp_path / "back")]) == 0
+    want = {rel: d for rel, d in digests(source).items() if rel != backup.MANIFEST}
+    assert digests(tmp_path / "back") == want and f"dir00000_0/{backup.MANIFEST}" in want
+
+
 def test_never_overwrites_and_refuses_to_back_up_into_itself(source, dest):
     first = backup.create_backup(source, dest, when=WHEN).archive
     before = first.read_bytes()

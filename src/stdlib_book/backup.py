@@ -135,8 +135,9 @@ _UNESCAPE = {"\\": "\\", "n": "\n", "r": "\r"}
 
 
 def inventory(source: str | Path) -> Inventory:
-    """Every regular file under ``source``, sorted; links, special files and
-    unreadable folders skipped and listed."""
+    """Every regular file under ``source``, sorted; links, special files,
+    unreadable folders and a top-level file named like the manifest skipped
+    and listed."""
     source = Path(source)
     inv = Inventory()
 
@@ -160,6 +161,9 @@ def inventory(source: str | Path) -> Inventory:
                 inv.skipped.append(f"{rel}: symbolic link")
             elif not path.is_file():
                 inv.skipped.append(f"{rel}: not a regular file")
+            elif rel == MANIFEST:  # the archive's own manifest takes that name
+                inv.skipped.append(f"{rel}: the name of the archive's own manifest "
+                                   "(rename the file to back it up)")
             elif not _utf8(rel):
                 shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
                 inv.skipped.append(f"{shown}: name is not valid UTF-8, which a zip "

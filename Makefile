@@ -40,7 +40,7 @@ CHROOT_PACKAGES := make ca-certificates $(foreach v,$(PYTHONS),python$(v) python
 
 .PHONY: help venv binder-env chromium book serve test checks lint unit nbval notebooks \
         notebooks-clean test-one-cpu test-pythons pythons-chroot book-strict browser \
-        pdf pdf-check outputs reference bench clean lab jupyterlab links reader-routes
+        pdf pdf-check outputs reference bench fuzz clean lab jupyterlab links reader-routes
 
 help:
 	@echo "make book          build the HTML book into _build/html"
@@ -57,6 +57,7 @@ help:
 	@echo "make reference     regenerate book/modules.md from the package data and the notebooks"
 	@echo "make links         write the notebooks' references to other pages as links to the book"
 	@echo "make bench         measure the speed goals (wall clock; not part of make test)"
+	@echo "make fuzz          the property tests with new random examples (not part of make test)"
 
 venv: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -220,6 +221,12 @@ links: $(STAMP)
 	$(BIN)/python tools/book_links.py --write notebooks/*.ipynb
 
 # Speed goals, measured against the clock: noisy on a busy machine, so kept out of `make test`.
+# Property tests with new random examples each run, many more of them (make test
+# draws the same ones every run; see tests/conftest.py). Not part of make test.
+fuzz: $(STAMP)
+	@mkdir -p _build
+	$(GUARD) HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest tests
+
 bench: $(STAMP)
 	@mkdir -p _build
 	$(GUARD) $(BIN)/python tools/bench.py

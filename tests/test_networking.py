@@ -171,6 +171,17 @@ def test_json_nested_too_deeply_gets_400(no_thread_left, capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
+def test_json_number_with_thousands_of_digits_gets_400(no_thread_left, capsys):
+    # json.loads converts with int(), which refuses more than 4,300 digits with a
+    # plain ValueError (not a JSONDecodeError): the handler died without an answer.
+    with serve_http(net.json_api_handler()) as url:
+        status, payload = net.http_json(url + "/notes", raw=b'{"text": "x", "n": '
+                                        + b"1" * 5000 + b"}")
+        assert status == 400 and "not valid JSON" in payload["error"], payload
+        assert net.http_json(url + "/notes") == (200, [])
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_bounded_int():
     assert net.bounded_int("42", 100) == 42
     assert net.bounded_int("0" * 5000 + "42", 100) == 42

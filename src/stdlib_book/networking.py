@@ -144,7 +144,8 @@ class JsonApiHandler(http.server.BaseHTTPRequestHandler):
             return
         try:
             data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, and int()'s
+            # refusal of a number with more than 4,300 digits (sys.get_int_max_str_digits)
             self.send_json(400, {"error": f"body is not valid JSON: {exc}"})
             return
         except RecursionError:  # "[[[[..." nested deeper than the parser's recursion limit

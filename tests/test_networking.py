@@ -452,6 +452,9 @@ def test_extract_links():
     assert "http://127.0.0.1:1/" in links  # '#top' resolves to the page itself
     assert not any(link.startswith("mailto") for link in links)
     assert net.extract_links("<a href=", "http://h/") == []  # truncated HTML: no crash
+    # urljoin raised ValueError ("Invalid IPv6 URL") and the page was lost
+    assert net.extract_links('<a href="http://[broken">x</a><a href="a.html">a</a>',
+                             "http://h/") == ["http://h/a.html"]
 
 
 def test_crawl_local_site(tmp_path, no_thread_left):
@@ -519,6 +522,11 @@ def test_crawl_survives_bad_pages(no_thread_left):
     assert [p.removeprefix(base) for p in result.pages] == ["bad.html", "caf%C3%A9.html",
                                                           "index.html"]
     assert [p.removeprefix(base) for p in result.broken] == ["big.html"]
+    pages["/index.html"] = (200, "text/html", b'<a href="http://[broken">x</a>'
+                                              b'<a href="bad.html">y</a>')
+    with serve_http(_site_handler(pages)) as url:  # one malformed link lost the crawl
+        result = net.crawl(url + "/index.html")
+    assert [p.removeprefix(url + "/") for p in result.pages] == ["bad.html", "index.html"]
     gone = net.crawl(net.closed_port_url() + "/index.html")  # nothing there at all
     assert gone.pages == [] and gone.blocked_by_robots
 

@@ -1,4 +1,5 @@
 import asyncio
+import http.server
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 from stdlib_book import concurrency as c
+from stdlib_book.servers import serve_http
 
 START_METHODS = ["fork", "spawn", "forkserver"]
 
@@ -34,8 +36,45 @@ def test_servers_answer_404_for_unknown_paths_and_close(serve):
             c.fetch(url + "/nothing")
         with pytest.raises(OSError, match="404"):
             c.run_async(c.fetch_async(url + "/files/x"))
+        # fetch_async dropped the query and fetched /files/3 (200) where fetch got 404
+        with pytest.raises(OSError, match="HTTP status 404"):
+            c.fetch(url + "/files/3?x=1")
+        with pytest.raises(OSError, match="404"):
+            c.run_async(c.fetch_async(url + "/files/3?x=1"))
     with pytest.raises(OSError):
         c.fetch(url + "/files/1", timeout=2)  # the port is closed once the block ends
+
+
+class EchoPath(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with the request target it received."""
+
+    def do_GET(self):
+        body = self.path.encode("ascii")
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("tail, sent", [
+    ("/files/3?x=1", "/files/3?x=1"),  # fetch_async sent /files/3
+    ("/caf\u00e9 1?q=\u00e9t\u00e9&n=1", "/caf%C3%A9%201?q=%C3%A9t%C3%A9&n=1"),  # both raised
+    ("/a%20b/?", "/a%20b/?"),
+    ("", "/"),
+    ("/page#part", "/page"),
+])
+def test_both_clients_send_the_same_request_target(tail, sent):
+    with serve_http(EchoPath) as url:
+        assert c.fetch(url + tail) == sent.encode()
+        assert c.run_async(c.fetch_async(url + tail)) == sent.encode()
+
+
+def test_fetch_async_refuses_a_host_that_is_not_ascii():
+    with pytest.raises(ValueError, match="ASCII host"):
+        c.run_async(c.fetch_async("http://caf\u00e9.invalid/"))
 
 
 @pytest.mark.parametrize("serve", [c.serve_files, c.serve_files_asyncio])

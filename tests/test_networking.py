@@ -171,6 +171,17 @@ def test_json_nested_too_deeply_gets_400(no_thread_left, capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
+def test_json_number_with_thousands_of_digits_gets_400(no_thread_left, capsys):
+    # json.loads converts with int(), which refuses more than 4,300 digits with a
+    # plain ValueError (not a JSONDecodeError): the handler died without an answer.
+    with serve_http(net.json_api_handler()) as url:
+        status, payload = net.http_json(url + "/notes", raw=b'{"text": "x", "n": '
+                                        + b"1" * 5000 + b"}")
+        assert status == 400 and "not valid JSON" in payload["error"], payload
+        assert net.http_json(url + "/notes") == (200, [])
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_bounded_int():
     assert net.bounded_int("42", 100) == 42
     assert net.bounded_int("0" * 5000 + "42", 100) == 42
@@ -441,6 +452,9 @@ def test_extract_links():
     assert "http://127.0.0.1:1/" in links  # '#top' resolves to the page itself
     assert not any(link.startswith("mailto") for link in links)
     assert net.extract_links("<a href=", "http://h/") == []  # truncated HTML: no crash
+    # urljoin raised ValueError ("Invalid IPv6 URL") and the page was lost
+    assert net.extract_links('<a href="http://[broken">x</a><a href="a.html">a</a>',
+                             "http://h/") == ["http://h/a.html"]
 
 
 def test_crawl_local_site(tmp_path, no_thread_left):
@@ -508,6 +522,11 @@ def test_crawl_survives_bad_pages(no_thread_left):
     assert [p.removeprefix(base) for p in result.pages] == ["bad.html", "caf%C3%A9.html",
                                                           "index.html"]
     assert [p.removeprefix(base) for p in result.broken] == ["big.html"]
+    pages["/index.html"] = (200, "text/html", b'<a href="http://[broken">x</a>'
+                                              b'<a href="bad.html">y</a>')
+    with serve_http(_site_handler(pages)) as url:  # one malformed link lost the crawl
+        result = net.crawl(url + "/index.html")
+    assert [p.removeprefix(url + "/") for p in result.pages] == ["bad.html", "index.html"]
     gone = net.crawl(net.closed_port_url() + "/index.html")  # nothing there at all
     assert gone.pages == [] and gone.blocked_by_robots
 

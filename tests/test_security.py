@@ -5,6 +5,7 @@ import secrets
 import socket
 import ssl
 import threading
+import time
 
 import pytest
 
@@ -74,6 +75,13 @@ def test_verify_uses_compare_digest(monkeypatch):
     ("scrypt$n=1000,r=8,p=1$" + "A" * 22 + "$" + "B" * 43, "power of two"),
     ("scrypt$n=1073741824,r=8,p=1$" + "A" * 22 + "$" + "B" * 43, "at most"),
     ("pbkdf2_sha256$i=999999999$" + "A" * 22 + "$" + "B" * 43, "iterations"),
+    # 2 GiB: hashlib's own ValueError ("memory limit exceeded") escaped before
+    ("scrypt$n=1048576,r=16,p=1$" + "A" * 22 + "$" + "B" * 43, "bytes, over the limit"),
+    # 1.88 GiB and 240 times the policy's work: minutes per login
+    ("scrypt$n=1048576,r=15,p=16$" + "A" * 22 + "$" + "B" * 43, "bytes, over the limit"),
+    ("scrypt$n=131072,r=8,p=16$" + "A" * 22 + "$" + "B" * 43, "4 times the policy"),
+    # OpenSSL refuses n >= 2**(16*r): another plain ValueError from hashlib before
+    ("scrypt$n=131072,r=1,p=1$" + "A" * 22 + "$" + "B" * 43, "below 2"),
     ("pbkdf2_sha256$i=1000$!!!$" + "B" * 43, "malformed"),
     ("pbkdf2_sha256$i=1000$AAAA$" + "B" * 43, "too short"),
     # a 66-byte "hash" (a 1 MiB one would make PBKDF2 run its iterations 32,768 times)
@@ -83,6 +91,26 @@ def test_verify_uses_compare_digest(monkeypatch):
 def test_bad_records_are_refused_with_a_reason(record, message):
     with pytest.raises(security.PasswordRecordError, match=message):
         security.verify_password("pw", record)
+
+
+def test_no_accepted_scrypt_record_costs_more_than_the_limits():
+    # The promise of MAX_SCRYPT_N's comment: a tampered record cannot make one
+    # login take minutes or exhaust memory. Every parameter set ScryptParams
+    # accepts stays within the limits, and the costliest one runs in seconds.
+    accepted = []
+    for n in (2**k for k in range(1, 31)):
+        for r in range(1, 33):
+            for p in range(1, 17):
+                with contextlib.suppress(ValueError):
+                    accepted.append(ScryptParams(n, r, p))
+    assert all(128 * s.n * s.r <= security.MAX_SCRYPT_MEMORY <= 256 * 2**20 for s in accepted)
+    assert all(s.n * s.r * s.p <= security.MAX_SCRYPT_WORK for s in accepted)
+    worst = max(accepted, key=lambda s: (s.n * s.r * s.p, s.n * s.r))
+    assert worst.n * worst.r * worst.p == 4 * ScryptParams().n * ScryptParams().r
+    record = "$".join(["scrypt", worst.encode(), "A" * 22, "B" * 43])
+    started = time.perf_counter()
+    assert security.verify_password("pw", record) is False  # runs: no error from hashlib
+    assert time.perf_counter() - started < 60
 
 
 def test_bad_password_types_and_sizes():

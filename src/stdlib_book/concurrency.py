@@ -204,6 +204,27 @@ def file_urls(base_url: str, count: int) -> list[str]:
 
 
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+#: Characters a request target keeps as they are: RFC 3986's reserved ones and "%".
+_TARGET_SAFE = "/?:@!$&'()*+,;=%~"
+
+
+def request_target(url: str) -> str:
+    """The path and query of ``url`` as they go on the HTTP request line.
+
+    A request line must be ASCII (:mod:`http.client` raises
+    ``UnicodeEncodeError`` otherwise), so every other character, and a
+    space, is percent-encoded as UTF-8, as a browser does; reserved
+    characters and existing ``%`` escapes are kept, and the fragment is
+    dropped (it is never sent). :func:`fetch` and :func:`fetch_async` both
+    send exactly this, so the two clients ask for the same resource.
+
+    >>> request_target("http://h/caf\u00e9 au lait?q=\u00e9t\u00e9&x=1#top")
+    '/caf%C3%A9%20au%20lait?q=%C3%A9t%C3%A9&x=1'
+    """
+    parts = urllib.parse.urlsplit(url)
+    has_query = "?" in url.partition("#")[0]  # an empty query ("/a?") is kept too
+    target = (parts.path or "/") + ("?" + parts.query if has_query else "")
+    return urllib.parse.quote(target, safe=_TARGET_SAFE)
 
 
 def fetch(url: str, *, timeout: float = 30) -> bytes:
@@ -213,8 +234,10 @@ def fetch(url: str, *, timeout: float = 30) -> bytes:
     caller (and a thread pool's worker) forever. Proxy settings from the
     environment are ignored: the book's servers are on this machine.
     """
+    parts = urllib.parse.urlsplit(url)
     try:
-        response = _NO_PROXY.open(url, timeout=timeout)
+        response = _NO_PROXY.open(f"{parts.scheme}://{parts.netloc}{request_target(url)}",
+                                  timeout=timeout)
     except urllib.error.HTTPError as exc:
         exc.close()  # it holds the connection open; close it before raising our own error
         raise OSError(f"{url}: HTTP status {exc.code}") from None
@@ -285,13 +308,14 @@ async def fetch_async(url: str, *, timeout: float = 30) -> bytes:
     client (aiohttp, httpx) adds what is missing here, listed in chapter 3.
     """
     parts = urllib.parse.urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname:
-        raise ValueError(f"only http://host[:port]/path URLs are supported, got {url!r}")
+    if parts.scheme != "http" or not parts.hostname or not parts.netloc.isascii():
+        raise ValueError(f"only http://host[:port]/path URLs with an ASCII host"
+                         f" are supported, got {url!r}")
     async with asyncio.timeout(timeout):
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
         try:
-            path = parts.path or "/"
-            writer.write(f"GET {path} HTTP/1.0\r\nHost: {parts.netloc}\r\n\r\n".encode("ascii"))
+            request = f"GET {request_target(url)} HTTP/1.0\r\nHost: {parts.netloc}\r\n\r\n"
+            writer.write(request.encode("ascii"))
             await writer.drain()
             raw = await reader.read()
         finally:

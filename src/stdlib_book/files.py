@@ -249,7 +249,12 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 
     The text goes to a temporary file in the same directory (so the final
     rename stays on one file system), is flushed to disk, and then
-    :func:`os.replace` swaps it in, which is atomic on POSIX and Windows.
+    :func:`os.replace` swaps it in. POSIX requires that rename to be atomic,
+    and that is all Python documents. On Windows ``os.replace`` calls
+    ``MoveFileExW``, which Microsoft does not document as atomic, and which
+    fails with :exc:`PermissionError` while another process has the target
+    open (unless that process allowed deletion, ``FILE_SHARE_DELETE``, which
+    few programs do): a Windows caller must be ready to retry.
     :func:`tempfile.mkstemp` creates its file with mode 0600, and the rename
     keeps that mode, so the old file's permission bits are copied first (a
     new file gets 0666 minus the umask, as ``open`` would give it). On POSIX

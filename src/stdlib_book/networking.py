@@ -144,7 +144,8 @@ class JsonApiHandler(http.server.BaseHTTPRequestHandler):
             return
         try:
             data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, and int()'s
+            # refusal of a number with more than 4,300 digits (sys.get_int_max_str_digits)
             self.send_json(400, {"error": f"body is not valid JSON: {exc}"})
             return
         except RecursionError:  # "[[[[..." nested deeper than the parser's recursion limit
@@ -525,7 +526,9 @@ async def _handle_lines(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
             writer.write(line.upper())
             # wait while the client is slower than we are, but not forever:
             # a client that sends and never reads would otherwise hold us here
-            async with asyncio.timeout(idle_timeout):  # 3.11+; no extra task, unlike wait_for
+            # (asyncio.timeout, 3.11+: on 3.11 wait_for wraps the coroutine in a
+            # task; timeout() never does, and from 3.12 wait_for is built on it)
+            async with asyncio.timeout(idle_timeout):
                 await writer.drain()
             stats.served += 1
         with contextlib.suppress(ConnectionError):
@@ -850,7 +853,12 @@ class LinkParser(HTMLParser):
 def extract_links(html: str, base_url: str) -> list[str]:
     """Absolute http(s) links of a page, without fragments, sorted, unique.
 
-    >>> extract_links('<a href="b.html#x">b</a><a href="mailto:a@b">m</a>', "http://h/a/")
+    A link that :mod:`urllib.parse` cannot split (``http://[broken``, an
+    unclosed IPv6 bracket: ``ValueError``) is skipped: one bad link on a
+    page must not lose the page, or a whole crawl.
+
+    >>> extract_links('<a href="b.html#x">b</a><a href="mailto:a@b">m</a>'
+    ...               '<a href="http://[broken">?</a>', "http://h/a/")
     ['http://h/a/b.html']
     """
     parser = LinkParser()
@@ -858,8 +866,12 @@ def extract_links(html: str, base_url: str) -> list[str]:
     parser.close()
     links = set()
     for href in parser.hrefs:
-        absolute, _fragment = urllib.parse.urldefrag(urllib.parse.urljoin(base_url, href.strip()))
-        if urllib.parse.urlsplit(absolute).scheme in ("http", "https"):
+        try:
+            absolute = urllib.parse.urldefrag(urllib.parse.urljoin(base_url, href.strip())).url
+            scheme = urllib.parse.urlsplit(absolute).scheme
+        except ValueError:  # "Invalid IPv6 URL", a bad port and the like
+            continue
+        if scheme in ("http", "https"):
             links.add(absolute)
     return sorted(links)
 
@@ -1061,5 +1073,8 @@ def check_extract_links(func: Callable[[str, str], list[str]]) -> Feedback:
         c.expect("links made absolute, unique, without #fragments, sorted",
                  lambda: func(page, "http://127.0.0.1:9/a/b/index.html"), sorted(want))
         c.expect("a page without links", lambda: func("<p>no links</p>", "http://h/"), [])
+        c.expect("a link urllib.parse cannot split (http://[broken) is skipped, not an error",
+                 lambda: func('<a href="http://[broken">bad</a> <a href="ok.html">ok</a>',
+                              "http://h/"), ["http://h/ok.html"])
 
     return run_checks("extract_links", body)

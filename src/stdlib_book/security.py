@@ -49,6 +49,11 @@ KEY_BYTES = 32
 #: A stored record may not ask for more work than this (a tampered database
 #: must not be able to make one login take minutes or exhaust memory).
 MAX_SCRYPT_N = 2**20
+#: scrypt holds 128 * n * r bytes while it runs (128 MiB at the policy's
+#: figures) and does work in proportion to n * r * p: a stored record may ask
+#: for at most twice the memory and four times the work of the policy.
+MAX_SCRYPT_MEMORY = 2 * 128 * SCRYPT_N * SCRYPT_R
+MAX_SCRYPT_WORK = 4 * SCRYPT_N * SCRYPT_R * SCRYPT_P
 MAX_PBKDF2_ITERATIONS = 10_000_000
 #: Longer passwords are refused: no human types this, and it bounds the work.
 MAX_PASSWORD_BYTES = 1024
@@ -76,6 +81,18 @@ class ScryptParams:
             raise ValueError(f"scrypt n must be at most {MAX_SCRYPT_N}, got {self.n}")
         if not 1 <= self.r <= 32 or not 1 <= self.p <= 16:
             raise ValueError(f"scrypt r must be 1..32 and p 1..16, got r={self.r}, p={self.p}")
+        # Each check below stops a tampered record before hashlib sees it: the
+        # first two bound one login's memory and time, the third is OpenSSL's
+        # rule n < 2**(16 * r), which otherwise fails inside hashlib.scrypt.
+        if 128 * self.n * self.r > MAX_SCRYPT_MEMORY:
+            raise ValueError(f"scrypt n={self.n}, r={self.r} needs {128 * self.n * self.r:,}"
+                             f" bytes, over the limit of {MAX_SCRYPT_MEMORY:,}")
+        if self.n * self.r * self.p > MAX_SCRYPT_WORK:
+            raise ValueError(f"scrypt n*r*p = {self.n * self.r * self.p:,} is over the limit"
+                             f" of {MAX_SCRYPT_WORK:,} (4 times the policy's work)")
+        if self.n >= 2 ** (16 * self.r):
+            raise ValueError(f"scrypt n must be below 2**(16*r) = {2 ** (16 * self.r)},"
+                             f" got n={self.n}, r={self.r}")
 
     @property
     def maxmem(self) -> int:

@@ -46,8 +46,9 @@ def implementation(name: str) -> str:
 
     One of the keys of :data:`KINDS`. Built-in and frozen modules are part of
     the interpreter binary; which modules a build compiles in differs between
-    builds (a distribution may compile ``math`` in; python.org builds load it
-    as an extension), so ask the running interpreter rather than a table.
+    builds (the Windows installer and some Linux distributions compile ``math``
+    in; a default build from source on Linux or macOS loads it as an
+    extension), so ask the running interpreter rather than a table.
 
     >>> implementation("sys"), implementation("json")
     ('built-in', 'source')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import os
 import re
 import subprocess
@@ -344,3 +345,15 @@ def test_an_f_string_is_one_string_piece_on_every_version():
     pieces = token_kinds(source)
     assert ("string", 'f"hello, { name !r:>{width}}!"') in pieces
     assert "".join(text for _, text in pieces) == source
+
+
+def test_the_section_states_the_size_of_this_module():
+    """10.2's summary gives the module's length; it must stay true (within 10%)."""
+    root = Path(__file__).resolve().parents[1]
+    cells = json.loads((root / "notebooks" / "10-2-interpreter.ipynb").read_text(encoding="utf-8"))
+    summary = next("".join(c["source"]) for c in cells["cells"]
+                   if c["cell_type"] == "markdown" and "## Summary" in "".join(c["source"]))
+    stated = int(re.search(r"About ([\d,]+) lines", summary).group(1).replace(",", ""))
+    module = root / "src" / "stdlib_book" / "interpreter.py"
+    actual = len(module.read_text(encoding="utf-8").splitlines())
+    assert abs(actual - stated) <= stated / 10, f"the summary says {stated} lines, it has {actual}"

@@ -7,8 +7,9 @@ import ssl
 import subprocess
 import sys
 import zipfile
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
+import nbformat
 import pytest
 
 from stdlib_book import backup, files
@@ -418,3 +419,13 @@ def test_restore_into_an_existing_empty_folder_keeps_its_mode(source, dest, tmp_
     names = backup.restore(made.archive, target)
     assert (target / names[0]).is_file() and (target.stat().st_mode & 0o777) == 0o750
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", "data", "empty"]
+
+
+def test_9_5_says_the_smtp_sink_is_under_200_lines():
+    """Section 9.5 calls smtpsink.py 'under 200 lines'; keep that sentence true."""
+    root = Path(__file__).resolve().parents[1]
+    prose = "".join(cell.source for cell in nbformat.read(
+        root / "notebooks" / "09-5-backup.ipynb", as_version=4).cells)
+    assert "`smtpsink.py`: under 200 lines" in prose
+    sink = root / "src" / "stdlib_book" / "smtpsink.py"
+    assert len(sink.read_text(encoding="utf-8").splitlines()) < 200

@@ -442,6 +442,15 @@ def test_gateway_routes_and_failures(no_thread_left):
             assert net.http_json(gw + "/api/summary")[0] in (502, 504)
 
 
+
+@pytest.mark.parametrize("handler", [net.json_api_handler(), net.SlowHandler,
+                                     net.backend_handler("users"), net.gateway_handler({})],
+                         ids=["json api", "slow", "backend", "gateway"])
+def test_every_handler_of_the_chapter_has_a_socket_timeout(handler):
+    # Chapter 5 says so: a silent client cannot hold a handler thread until
+    # server_close's join_timeout (the gateway had none).
+    assert handler.timeout is not None and 0 < handler.timeout <= 10
+
 # -- scraping --------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ walk the tree (chapter 2), a thread pool hashes files in parallel (chapter 3),
 ``sqlite3`` stores every snapshot and ``json`` exports reports (chapter 4),
 ``hashlib`` identifies contents (chapter 6), ``statistics`` summarises sizes
 (chapter 7), and ``argparse`` makes it a command other scripts can rely on
-(chapter 8).
+(chapter 2).
 
     python -m stdlib_book.inventory scan ROOT --db FILE [--workers N]
     python -m stdlib_book.inventory diff --db FILE [OLD NEW]

@@ -567,9 +567,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def check_bytes_by_endpoint(func) -> Feedback:
-    """Check ``func(lines)``: a dict of endpoint (see :func:`endpoint`) -> total
-    response bytes, over an iterable of log lines read in a single pass; a size
-    of ``-`` (no body) counts as 0, and malformed lines are skipped."""
+    """Check ``func(lines)``: endpoint -> total response bytes, lines read in one pass; a
+    size of ``-`` counts as 0, malformed lines (and sizes int() refuses) are skipped."""
     sample = list(generate_lines(400, seed=5, bad_fraction=0.05))
     want: Counter[str] = Counter()
     for line in sample:
@@ -590,8 +589,9 @@ def check_bytes_by_endpoint(func) -> Feedback:
                  {"/search": 150, "/products/:id": 15})
         c.expect("a size of '-' counts as 0 bytes",
                  lambda: dict(func([line("/", "-"), line("/", "7")])), {"/": 7})
-        c.expect("garbage is skipped, never raised about",
-                 lambda: dict(func(["", "\x00\xff", '"', line("/", "3")])), {"/": 3})
+        c.expect("garbage, a 5,000-digit size too (int() refuses it), is skipped, never raised",
+                 lambda: dict(func(["", "\x00\xff", '"', line("/", "9" * 5000), line("/", "3")])),
+                 {"/": 3})
 
     return run_checks("bytes_by_endpoint", body)
 

@@ -327,7 +327,7 @@ TABLE_ERRORS: tuple[tuple[str, str, str], ...] = (
      "pickles; the pickle documentation opens with this warning."),
     ("xml", "\"parsing ... XML documents\"",
      "The xml documentation's security section: with an Expat older than 2.6.0 (a "
-     "system library on many builds; see pyexpat.EXPAT_VERSION) the parsers are open to "
+     "system library on many builds; see pyexpat.EXPAT_VERSION) the parsers may be open to "
      "\"billion laughs\", quadratic blowup and large-token attacks; before parsing "
      "untrusted XML, check the Expat version or use the third-party defusedxml."),
     ("random", "\"random number generation\"",

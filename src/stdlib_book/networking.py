@@ -747,10 +747,13 @@ async def fetch_all(urls: dict[str, str], timeout: float) -> dict[str, object]:
 def gateway_handler(routes: dict[str, str], *, timeout: float = 0.5) -> type:
     """A gateway handler class: ``/api/<service>/<rest>`` is forwarded to
     ``routes[service] + "/" + rest``; ``/api/summary`` asks every backend at
-    once. Backend failures become 502 or 504 with a JSON message."""
+    once. Backend failures become 502 or 504 with a JSON message. ``timeout``
+    is for each backend; a client gets 5 s to send its request."""
+    backend_timeout = timeout
 
     class GatewayHandler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0"
+        timeout = 5  # seconds a client may take to send its request (socket timeout)
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass
@@ -773,9 +776,10 @@ def gateway_handler(routes: dict[str, str], *, timeout: float = 0.5) -> type:
                 if service == "summary":
                     # asyncio inside a synchronous handler: one event loop per request
                     result = asyncio.run(fetch_all(
-                        {name: f"{base}/summary" for name, base in routes.items()}, timeout))
+                        {name: f"{base}/summary" for name, base in routes.items()},
+                        backend_timeout))
                 elif service in routes:
-                    result = fetch_backend(f"{routes[service]}/{rest}", timeout)
+                    result = fetch_backend(f"{routes[service]}/{rest}", backend_timeout)
                 else:
                     self.reply(404, {"error": f"no route for service {service!r}"})
                     return

@@ -144,7 +144,8 @@ def verdict(ratio: float, *, at_least: float, claim: str) -> str:
 
 def cpus_available() -> int:
     """The number of CPUs this process may run on: its affinity mask where the
-    system has one (``taskset -c 0`` and a Binder pod's limit show up here),
+    system has one (``taskset -c 0`` shows up here;
+    a container's CPU quota, as on Binder, does not),
     else :func:`os.cpu_count`. A parallel speedup is bounded by this, not by
     the machine's core count.
 
